@@ -1,0 +1,441 @@
+"""Text clean-up for Indonesian complaints: Unicode, HTML, slang, PII masking and entity tokens.
+
+Every step is a plain function of a string, so it can be used on its own; the
+:class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor` chains them for the model.
+
+All regular expressions here are written to run in time linear in the input: every
+repetition is either of a single character class or bounded, and none nests an unbounded
+repetition inside another (see ``tests/test_redos.py``).
+
+Examples
+--------
+>>> from maladmin_nlp.normalize import redact
+>>> redact("NIK saya 3578 0112 3456 0001, hp 0812-3456-7890")
+'NIK saya [NIK], hp [TELEPON]'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "MAX_CHARS",
+    "PII_PLACEHOLDERS",
+    "PII_TOKENS",
+    "ENTITY_TOKENS",
+    "clean_text",
+    "mask_pii",
+    "redact",
+    "replace_entities",
+    "normalize_slang",
+    "load_slang_lexicon",
+    "load_stopwords",
+    "load_stem_exceptions",
+]
+
+MAX_CHARS = 20_000
+"""Longest text, in characters, that the model pipeline reads; the rest is cut off.
+
+Real complaints are far shorter (the longest of 12,530 in a city archive has 8,471 characters);
+the cap keeps a pasted document from costing seconds. :func:`redact` does not truncate.
+"""
+
+PII_PLACEHOLDERS = {
+    "nik": "[NIK]",
+    "telepon": "[TELEPON]",
+    "email": "[EMAIL]",
+    "rekening": "[REKENING]",
+    "nopol": "[NOPOL]",
+}
+"""Readable placeholders used by :func:`redact`."""
+
+PII_TOKENS = {kind: f" <{kind}> " for kind in PII_PLACEHOLDERS}
+"""Tokens used by the model pipeline (one token each, never stemmed)."""
+
+ENTITY_TOKENS = ("<uang>", "<durasi>", "<tanggal>", "<angka>")
+"""Tokens for money amounts, durations, dates and remaining numbers."""
+
+# ---------------------------------------------------------------------------
+# 1. clean-up
+# ---------------------------------------------------------------------------
+
+_TAG_RE = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]{0,20})\b[^<>]{0,2000}>|<!--.{0,5000}?-->", re.S)
+_SCRIPT_RE = re.compile(r"<(script|style)\b[^>]{0,2000}>.{0,100000}?</\1\s{0,5}>", re.S | re.I)
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']{1,2000}", re.I)
+_LITERAL_NEWLINE_RE = re.compile(r"\\[nrt]")
+_REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
+_REPEAT_ASCII_RE = re.compile(r"([A-Za-z])\1\1+")
+_SPACE_RE = re.compile(r"\s+")
+# control, format (zero-width, bidi), private-use, surrogate, unassigned
+_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+
+_EMOJI_WORDS = {
+    "😡": " marah ",
+    "😠": " marah ",
+    "🤬": " marah ",
+    "😤": " kesal ",
+    "😢": " sedih ",
+    "😭": " sedih ",
+    "😞": " kecewa ",
+    "😔": " kecewa ",
+    "🙏": " mohon ",
+    "👍": " bagus ",
+    "👎": " buruk ",
+}
+
+
+def _is_emoji_or_symbol(ch: str) -> bool:
+    return unicodedata.category(ch) in ("So", "Sk") or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
+@lru_cache(maxsize=4096)
+def _char_action(ch: str) -> str:
+    """What to do with one non-ASCII character: keep it, map it, or drop it (cached per character)."""
+    if ch in _EMOJI_WORDS:
+        return _EMOJI_WORDS[ch]
+    cat = unicodedata.category(ch)
+    if cat in _DROP_CATEGORIES:
+        return " " if ch in "\u2028\u2029\u0085" else ""
+    if _is_emoji_or_symbol(ch):
+        return " "
+    return ch
+
+
+def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
+    """Unicode NFKC, HTML, URLs, elongated letters, emoji and whitespace.
+
+    Parameters
+    ----------
+    text : str
+        Raw complaint.
+    lowercase : bool, default=True
+        Lower-case the result.
+    emoji : {"map", "remove"}, default="map"
+        ``"map"`` turns a few emoji that carry a complaint's tone into words (😡 -> ``marah``,
+        🙏 -> ``mohon``); ``"remove"`` drops every emoji.
+
+    Returns
+    -------
+    str
+        Cleaned text: no HTML tags or entities, no URLs, no control or zero-width characters,
+        letters repeated three or more times reduced to one, single spaces.
+
+    Examples
+    --------
+    >>> clean_text("Pelayanannya <b>lamaaaa</b> bgt!!! https://x.id/a 😡")
+    'pelayanannya lama bgt! marah'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if "<" in text:
+        text = _SCRIPT_RE.sub(" ", text)
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
+        text = _URL_RE.sub(" ", text)
+    if "\\" in text:
+        text = _LITERAL_NEWLINE_RE.sub(" ", text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        if emoji == "remove":
+            text = "".join(" " if ch in _EMOJI_WORDS else _char_action(ch) for ch in text)
+        else:
+            text = "".join(_char_action(ch) if ord(ch) > 127 else ch for ch in text)
+    else:
+        text = _ASCII_CONTROL_RE.sub(" ", text)
+    if lowercase:
+        text = text.lower()
+    text = _REPEAT_ASCII_RE.sub(r"\1", text) if ascii_only else _REPEAT_RE.sub(r"\1", text)
+    text = _REPEAT_PUNCT_RE.sub(r"\1", text)
+    if "2" in text:
+        text = _REDUP_RE.sub(r"\1-\1", text)
+    return " ".join(text.split())
+
+
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_REPEAT_PUNCT_RE = re.compile(r"([!?.,])\1+")
+# reduplication written with a 2: "jadi2" -> "jadi-jadi"
+_REDUP_RE = re.compile(r"\b([^\W\d_]{2,})2\b")
+
+# ---------------------------------------------------------------------------
+# 2. PII masking
+# ---------------------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])(?=[\w.+-]{1,64}@)[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5}")
+_DIGIT_RE = re.compile(r"\d")
+# bank account: a keyword, up to 40 non-digit characters (bank name, "a.n.", ":"), then 6-20 digits
+_ACCOUNT_HINT_RE = re.compile(r"rek|acc|a/c", re.I)
+_ACCOUNT_RE = re.compile(
+    r"(?P<kw>(?<![a-z])(?=[nra])(?:no\.?\s{0,3}rek(?:ening)?|norek|rekening|rek|acc(?:ount)?|a/c)\b[^\d\n]{0,40}?)"
+    r"(?P<num>\d(?:[ .-]?\d){5,19})(?!\d)",
+    re.I,
+)
+# NIK / KK: 16 digits, optionally grouped with spaces, dots or dashes.
+# Phones: mobile 08.., +62 8.., 62 8.. (grouped or not); landlines with an area code in brackets or 0xx-.
+_NIK_PHONE_RE = re.compile(
+    r"(?<![\w+.-])(?=[\d+(])(?:"
+    r"(?P<nik>\d(?:[ .-]?\d){15})(?!\d)"
+    r"|(?P<phone>(?:\+62|62|0)[ .-]?\(?8\d{1,2}\)?(?:[ .-]?\d){6,10}(?!\d)"
+    r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{2,3}-)\d{3,4}[ .-]?\d{3,5}(?!\d))"
+    r")"
+)
+# vehicle plates: region code (1-2 letters), 1-4 digits, 1-3 letters; the code and suffix are checked in Python
+_PLATE_RE = re.compile(r"(?<![A-Za-z0-9])(?P<code>[A-Za-z]{1,2}) ?\d{1,4} ?(?P<suffix>[A-Za-z]{1,3})\b")
+_PLATE_CODES = frozenset(
+    "a b d e f g h k l m n p r s t w z aa ab ad ae ag ba bb bd be bg bh bk bl bm bn bp da db dc dd de dg dh "
+    "dk dl dm dn dr ds dt ea eb ed kb kh kt ku pa pb".split()
+)
+# words that may follow "<letter> <number>" without being a plate suffix
+_NOT_PLATE_SUFFIX = frozenset(
+    "dan di ke yg ini itu jam kg km hari hr rb jt org thn th bln mg ml cm m x ok sd smp sma rt rw no ya sy aku "
+    "dr dgn utk tdk gak ga gk pak bu kab kec kel ds jl gg per pun lah nya kan tak the and or to of in at "
+    "on is kali lbr buah unit kwh mm cc tgl an a b c d e f g h i j k l n o p q r s t u v w y z "
+    "pm am wib wit wita lt rp kb mb gb ribu juta thp"
+    .split()
+)
+
+
+def _plate_sub(match: re.Match[str], placeholder: str) -> str:
+    if match.group("code").lower() in _PLATE_CODES and match.group("suffix").lower() not in _NOT_PLATE_SUFFIX:
+        return placeholder
+    return match.group(0)
+
+
+def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
+    """Replace personal data with placeholders.
+
+    Masks, in this order: e-mail addresses, bank account numbers that follow ``rek``,
+    ``rekening``, ``no rek`` or ``norek``, 16-digit NIK/KK numbers (also grouped with spaces,
+    dots or dashes), phone numbers (``08..``, ``+62..``, ``62..``, landlines with an area code)
+    and vehicle plates (``B 1234 XYZ``, ``AB1234CD``). Dates, money amounts and RT/RW numbers
+    are left alone.
+
+    Parameters
+    ----------
+    text : str
+        Text to mask (any case).
+    placeholders : mapping of str to str, default=None
+        Replacement per kind (``nik``, ``telepon``, ``email``, ``rekening``, ``nopol``).
+        Defaults to :data:`PII_PLACEHOLDERS`.
+
+    Returns
+    -------
+    str
+
+    See Also
+    --------
+    redact : the same with readable placeholders, for sharing data.
+
+    Examples
+    --------
+    >>> mask_pii("rek BRI 1234-01-567890-50-1 a.n. Siti, motor AB 1234 CD")
+    'rek BRI [REKENING] a.n. Siti, motor [NOPOL]'
+    """
+    ph = PII_PLACEHOLDERS if placeholders is None else placeholders
+    if "@" in text:
+        text = _EMAIL_RE.sub(ph["email"], text)
+    if not _DIGIT_RE.search(text):
+        return text
+    if _ACCOUNT_HINT_RE.search(text):
+        text = _ACCOUNT_RE.sub(lambda m: m.group("kw") + ph["rekening"], text)
+    nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
+    text = _NIK_PHONE_RE.sub(lambda m: nik if m.group("nik") else phone, text)
+    text = _PLATE_RE.sub(lambda m: _plate_sub(m, nopol), text)
+    return text
+
+
+def redact(text: str) -> str:
+    """Replace personal data with readable placeholders, for analysts who share data.
+
+    Unlike the model pipeline, the text is otherwise left as written (case, punctuation,
+    slang): only the personal data changes. See :func:`mask_pii` for what is masked.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> redact("Hubungi sy di +62 812 3456 7890 atau budi.s@mail.co.id")
+    'Hubungi sy di [TELEPON] atau [EMAIL]'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"redact() expects a str, got {type(text).__name__}")
+    return mask_pii(text, PII_PLACEHOLDERS)
+
+
+# ---------------------------------------------------------------------------
+# 3. entity tokens: money, durations, dates, numbers (text already lower-cased)
+# ---------------------------------------------------------------------------
+
+_NUM_WORD = (
+    r"(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|"
+    r"seratus|beberapa|puluhan|ratusan|belasan)"
+)
+_MONTHS = (
+    r"(?:januari|jan|februari|pebruari|feb|maret|mar|april|apr|mei|juni|jun|juli|jul|agustus|agu|agt|ags|"
+    r"september|sept|sep|oktober|okt|november|nopember|nov|desember|des)"
+)
+_DUR_UNITS = r"(?:hari|hr|minggu|mgg|mg|pekan|bulan|bln|tahun|thn|th|jam|jm|menit|mnt)"
+# Everything that starts with a digit (or "rp"), in one pass; the first alternative that matches wins.
+_NUMERIC_RE = re.compile(
+    r"(?<![a-z])(?=[\dr])(?:"
+    # money: rp 500.000 / rp500rb / rp. 1.250.000,- / 500 ribu / 2 jt / 1,5 juta / 50k / 2,5jt
+    r"(?P<money>rp\.?\s{0,2}\d[\d.,]{0,20}(?:\s{0,2}(?:rb|ribu|rbu|k|jt|juta|jeti|m|miliar|milyar|an))?(?:,-|\.-|-)?"
+    r"|\d[\d.,]{0,20}\s{0,2}(?:rb|ribu|rbu|ribuan|k|jt|juta|jutaan|jeti|miliar|milyar|perak)\b)"
+    # dates: 12/03/2024, 2024-03-12, 5 agustus 2023, 2021
+    rf"|(?P<date>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}\b"
+    rf"|\d{{1,2}}\s?{_MONTHS}\b(?:\s?(?:19|20)\d{{2}}\b)?|(?:19|20)\d{{2}}\b)"
+    # durations: 3 bulan, 2 mgg, 14 hari (kerja), 1,5 tahun
+    rf"|(?P<duration>\d{{1,4}}(?:[.,]\d{{1,2}})?\s{{0,2}}{_DUR_UNITS}\b(?:\s?(?:lebih|an)\b)?)"
+    r"|(?P<number>\d+(?:[.,]\d+)*)"
+    r")"
+)
+_WORD_HINT_RE = re.compile(r"ribu|juta|mil[iy]ar|hari|minggu|pekan|bulan|tahun|jam|menit")
+# number words + unit; one-word forms (sebulan, berbulan-bulan, sejuta) are in the slang lexicon
+_WORD_ENTITY_RE = re.compile(
+    rf"(?<![a-z])(?=[sdtelbpr])(?:"
+    # lima ratus ribu / dua juta / seratus ribu / dua ratus lima puluh ribu
+    rf"(?P<money>(?:{_NUM_WORD}(?:\s(?:ratus|puluh|belas))?\s){{1,4}}(?:ribu|juta|miliar|milyar)\b)"
+    # dua minggu / tiga bulan / beberapa tahun
+    rf"|(?P<duration>{_NUM_WORD}\s{_DUR_UNITS}\b)"
+    r")"
+)
+_ENTITY_TOKEN = {"money": " <uang> ", "date": " <tanggal> ", "duration": " <durasi> ", "number": " <angka> "}
+
+
+def replace_entities(
+    text: str, *, money: bool = True, durations: bool = True, dates: bool = True, numbers: bool = True
+) -> str:
+    """Replace money amounts, durations, dates and remaining numbers with one token each.
+
+    Expects lower-cased text (see :func:`clean_text`). Money in all the ways people write it
+    (``rp 500.000``, ``rp500rb``, ``500 ribu``, ``2 jt``, ``1,5 juta``, ``lima ratus ribu``)
+    becomes ``<uang>``; durations (``3 bulan``, ``2 mgg``, ``berbulan-bulan``, ``setahun``)
+    become ``<durasi>``; dates (``12/03/2024``, ``5 agustus 2023``, ``2021``) become
+    ``<tanggal>``; any other number becomes ``<angka>``. Jakarta slang amounts (``gopek``,
+    ``goceng``) are mapped by the slang lexicon.
+
+    Examples
+    --------
+    >>> replace_entities("sudah 3 bln, diminta rp 300rb, sejak 12/01/2024 di rt 05")
+    'sudah <durasi> , diminta <uang> , sejak <tanggal> di rt <angka>'
+    >>> replace_entities("berbulan-bulan menunggu, minta lima ratus ribu")
+    '<durasi> menunggu, minta <uang>'
+    """
+    enabled = {"money": money, "date": dates, "duration": durations, "number": numbers}
+
+    def repl(m: re.Match[str]) -> str:
+        kind = m.lastgroup
+        return _ENTITY_TOKEN[kind] if kind and enabled[kind] else m.group(0)
+
+    changed = False
+    if _DIGIT_RE.search(text):
+        text = _NUMERIC_RE.sub(repl, text)
+        changed = True
+    if (money or durations) and _WORD_HINT_RE.search(text):
+        text = _WORD_ENTITY_RE.sub(repl, text)
+        changed = True
+    return " ".join(text.split()) if changed else text
+
+
+# ---------------------------------------------------------------------------
+# 4. slang and abbreviation normalisation
+# ---------------------------------------------------------------------------
+
+_DATA = "maladmin_nlp.data"
+
+
+def _read_data_lines(name: str) -> list[str]:
+    text = resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def load_slang_lexicon() -> dict[str, str]:
+    """The bundled slang and abbreviation lexicon (informal -> standard), cached per process.
+
+    Written by this project for complaint text; 750+ entries (``yg``, ``gak``, ``udh``, ``blm``,
+    ``bln``, ``e-ktp``, ``kk``, ``pungli``, ``ortu``, ...).
+
+    Examples
+    --------
+    >>> lex = load_slang_lexicon()
+    >>> lex["gk"], lex["udh"], lex["ortu"]
+    ('tidak', 'sudah', 'orang tua')
+    """
+    lexicon: dict[str, str] = {}
+    for line in _read_data_lines("slang.tsv"):
+        key, _, value = line.partition("\t")
+        lexicon[key.strip()] = value.strip()
+    return lexicon
+
+
+@lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    """The bundled negation-aware stopword list, cached per process.
+
+    It keeps negations and signal words (``tidak``, ``belum``, ``bukan``, ``tanpa``, ``kurang``,
+    ``masih``, ``sudah``, ``lama``, ``minta``, ``pihak`` ...), which PySastrawi's default list deletes.
+
+    Examples
+    --------
+    >>> sw = load_stopwords()
+    >>> "yang" in sw, "tidak" in sw, "belum" in sw
+    (True, False, False)
+    """
+    return frozenset(_read_data_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def load_stem_exceptions() -> dict[str, str]:
+    """Words whose Sastrawi stem is replaced (``perbankan`` -> ``bank``), cached per process.
+
+    Examples
+    --------
+    >>> load_stem_exceptions()["penyelidikan"]
+    'selidik'
+    """
+    out: dict[str, str] = {}
+    for line in _read_data_lines("stem_exceptions.tsv"):
+        key, _, value = line.partition("\t")
+        out[key.strip()] = value.strip()
+    return out
+
+
+_WORD_RE = re.compile(r"<[a-z]+>|[^\W_]+(?:-[^\W_]+)*")
+
+
+def normalize_slang(text: str, lexicon: Mapping[str, str] | None = None) -> str:
+    """Replace informal words and abbreviations with their standard forms.
+
+    Expects lower-cased text (see :func:`clean_text`, which also expands reduplication written
+    with a 2, ``jadi2`` -> ``jadi-jadi``); punctuation is dropped.
+
+    Examples
+    --------
+    >>> normalize_slang("sy udh nunggu tp gk jadi-jadi")
+    'saya sudah tunggu tapi tidak jadi-jadi'
+    """
+    lex = load_slang_lexicon() if lexicon is None else lexicon
+    return " ".join(lex.get(w, w) for w in _WORD_RE.findall(text))
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into word tokens and ``<...>`` placeholder tokens.
+
+    Examples
+    --------
+    >>> tokenize("tidak jadi-jadi, <uang> !")
+    ['tidak', 'jadi-jadi', '<uang>']
+    """
+    return _WORD_RE.findall(text)

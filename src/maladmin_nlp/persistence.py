@@ -1,0 +1,279 @@
+"""Saving and loading models: a joblib file plus a JSON model card, checked before unpickling.
+
+A saved model ``NAME.joblib`` has its card ``NAME.card.json`` beside it. The card records the
+library versions, label set and taxonomy version, parameters, the training data's SHA-256 and
+size, cross-validated metrics, the creation time, and the SHA-256 of the joblib file.
+:func:`load_model` verifies that hash before anything is unpickled, so a tampered or truncated
+file is refused.
+
+.. warning::
+   A joblib file is a pickle: loading one can run arbitrary code. Only load models from sources
+   you trust. The SHA-256 check protects against corruption and accidental edits, not against an
+   attacker who can change both the model and its card.
+
+Examples
+--------
+>>> from maladmin_nlp import load_model
+>>> model = load_model()          # the shipped default model
+>>> model.classify("KTP saya sudah 6 bulan belum jadi").label
+'penundaan_berlarut'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import tempfile
+import warnings
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .classifier import ComplaintClassifier
+from .exceptions import ModelFormatError, ModelIntegrityError, ModelVersionWarning
+from .taxonomy import TAXONOMY_VERSION
+
+__all__ = ["CARD_FORMAT", "CARD_FORMAT_VERSION", "card_path", "default_model_path", "load_model",
+           "read_card", "save_model"]
+
+logger = logging.getLogger(__name__)
+
+CARD_FORMAT = "maladmin_nlp.model_card"
+CARD_FORMAT_VERSION = 1
+DEFAULT_MODEL_NAME = "model.joblib"
+
+
+def _versions() -> dict[str, str]:
+    out = {"maladmin_nlp": __version__, "python": platform.python_version()}
+    for dist in ("scikit-learn", "numpy", "joblib", "PySastrawi"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def card_path(model_path: str | os.PathLike[str]) -> Path:
+    """Path of the card beside a model file (``model.joblib`` -> ``model.card.json``)."""
+    p = Path(model_path)
+    return p.with_name(p.name[: -len(p.suffix)] + ".card.json" if p.suffix else p.name + ".card.json")
+
+
+def default_model_path() -> Path:
+    """Where the shipped default model lives: inside the installed package, or ``models/default`` in a checkout."""
+    packaged = Path(str(resources.files("maladmin_nlp"))) / "models" / "default" / DEFAULT_MODEL_NAME
+    if packaged.exists():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "models" / "default" / DEFAULT_MODEL_NAME
+    return checkout if checkout.exists() else packaged
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return repr(value)
+
+
+def save_model(
+    model: ComplaintClassifier,
+    path: str | os.PathLike[str],
+    *,
+    training_data: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    compress: int = 3,
+) -> Path:
+    """Save a fitted model as a joblib file with a JSON model card beside it.
+
+    Both files are written to temporary names and renamed into place, the card last, so a
+    crash never leaves a model whose card describes another file.
+
+    Parameters
+    ----------
+    model : ComplaintClassifier
+        A fitted model.
+    path : str or path-like
+        Where to write the model, e.g. ``models/mine.joblib``; the card goes to
+        ``models/mine.card.json``.
+    training_data : dict, default=None
+        Description of the training data, e.g. ``{"sha256": ..., "n_samples": ..., "source": ...}``.
+    metrics : dict, default=None
+        Evaluation figures (e.g. cross-validated macro-F1) to record in the card.
+    extra : dict, default=None
+        Anything else to record in the card.
+    compress : int, default=3
+        joblib compression level.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the model file.
+    """
+    import joblib
+
+    if not isinstance(model, ComplaintClassifier) or not hasattr(model, "pipeline_"):
+        raise TypeError("save_model() expects a fitted ComplaintClassifier; call fit() first.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        joblib.dump(model, tmp, compress=compress)
+        digest = _sha256(tmp)
+        size = tmp.stat().st_size
+        card = {
+            "format": CARD_FORMAT,
+            "format_version": CARD_FORMAT_VERSION,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            "taxonomy_version": TAXONOMY_VERSION,
+            "labels": [str(c) for c in model.classes_],
+            "params": _json_safe(model.get_params()),
+            "training_data": _json_safe(training_data or {}),
+            "metrics": _json_safe(metrics or {}),
+            "model_file": path.name,
+            "model_sha256": digest,
+            "model_size": size,
+            "serialization": "joblib (pickle): load only files you trust",
+        }
+        if extra:
+            card["extra"] = _json_safe(extra)
+        os.replace(tmp, path)
+        card_tmp = card_path(path).with_suffix(".tmp")
+        card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(card_tmp, card_path(path))
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    logger.info("saved model to %s (%d bytes)", path, size)
+    return path
+
+
+def read_card(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read and check the model card of a model file (or of the default model).
+
+    Raises
+    ------
+    FileNotFoundError
+        No model file or no card beside it.
+    ModelFormatError
+        The card is not JSON or is of an unknown format or version.
+    """
+    model_file = Path(path) if path is not None else default_model_path()
+    if not model_file.exists():
+        hint = (
+            " The default model is missing from this installation; reinstall maladmin-nlp or train one with "
+            "`maladmin-nlp train`." if path is None else ""
+        )
+        raise FileNotFoundError(f"No model file at {model_file}.{hint}")
+    cpath = card_path(model_file)
+    if not cpath.exists():
+        raise FileNotFoundError(
+            f"No model card at {cpath}. maladmin_nlp only loads models saved with save_model(), "
+            "which writes the card beside the model."
+        )
+    try:
+        card = json.loads(cpath.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFormatError(f"The model card {cpath} is not valid JSON ({exc}).") from None
+    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
+        raise ModelFormatError(f"{cpath} is not a maladmin_nlp model card (format field missing or wrong).")
+    if card.get("format_version") != CARD_FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{cpath} has card format version {card.get('format_version')!r}; this maladmin_nlp "
+            f"({__version__}) reads version {CARD_FORMAT_VERSION}. Upgrade maladmin-nlp or re-save the model."
+        )
+    for key in ("model_sha256", "labels", "versions"):
+        if key not in card:
+            raise ModelFormatError(f"{cpath} lacks the required field {key!r}.")
+    return card
+
+
+def _check_versions(card: dict[str, Any], model_file: Path) -> None:
+    saved = card.get("versions", {})
+    now = _versions()
+    diffs = []
+    for dist in ("maladmin_nlp", "scikit-learn", "numpy", "PySastrawi"):
+        a, b = str(saved.get(dist, "unknown")), now.get(dist, "unknown")
+        if a.split(".")[:2] != b.split(".")[:2]:
+            diffs.append(f"{dist} {a} (saved) vs {b} (installed)")
+    if diffs:
+        warnings.warn(
+            f"Model {model_file.name} was saved with other library versions: {'; '.join(diffs)}. "
+            "Predictions may differ or loading may fail; retrain with `maladmin-nlp train` or install the "
+            "versions in the model card.",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifier:
+    """Load a model saved with :func:`save_model`, or the shipped default model.
+
+    The file's SHA-256 is checked against its card before it is unpickled.
+
+    .. warning::
+       joblib files are pickles: only load models from sources you trust.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        The ``.joblib`` file. ``None`` loads the default model shipped with the package.
+
+    Returns
+    -------
+    ComplaintClassifier
+
+    Raises
+    ------
+    FileNotFoundError
+        The model file or its card is missing.
+    ModelIntegrityError
+        The file's SHA-256 differs from the card's (tampered, truncated or replaced file).
+    ModelFormatError
+        The card is of an unknown format, or the file does not hold a maladmin_nlp model.
+
+    Warns
+    -----
+    ModelVersionWarning
+        The model was saved with other versions of maladmin_nlp, scikit-learn, numpy or PySastrawi.
+    """
+    import joblib
+
+    model_file = Path(path) if path is not None else default_model_path()
+    card = read_card(model_file)
+    digest = _sha256(model_file)
+    if digest != card["model_sha256"]:
+        raise ModelIntegrityError(
+            f"{model_file} does not match its model card (SHA-256 {digest[:12]}... vs {card['model_sha256'][:12]}...): "
+            "the file was modified, truncated or replaced. It was not loaded. Re-download or re-save the model."
+        )
+    _check_versions(card, model_file)
+    try:
+        model = joblib.load(model_file)
+    except Exception as exc:  # a file whose hash matches but cannot be read
+        raise ModelFormatError(f"{model_file} could not be read as a joblib model: {exc}") from exc
+    if not isinstance(model, ComplaintClassifier):
+        raise ModelFormatError(
+            f"{model_file} holds a {type(model).__name__}, not a maladmin_nlp ComplaintClassifier."
+        )
+    model.__dict__["card_"] = card
+    return model

@@ -1,0 +1,299 @@
+"""``IndonesianPreprocessor``: raw complaint text in, cleaned token string out.
+
+The chain, each step switchable: clean-up (Unicode, HTML, URLs, emoji, elongated letters) ->
+PII masking -> money/duration/date/number tokens -> slang normalisation -> negation-aware
+stopwords -> Sastrawi stemming. The result is a string of space-separated tokens, ready for
+``TfidfVectorizer(token_pattern=r"\\S+")``.
+
+Examples
+--------
+>>> from maladmin_nlp import IndonesianPreprocessor
+>>> pre = IndonesianPreprocessor().fit([])
+>>> pre.transform(["sy udh 3 bln nunggu e-ktp gk jadi2, diminta Rp 300rb"])
+['sudah <durasi> tunggu ktp tidak jadi diminta <uang>']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .normalize import (
+    MAX_CHARS,
+    PII_TOKENS,
+    _WORD_RE,
+    clean_text,
+    load_slang_lexicon,
+    load_stem_exceptions,
+    load_stopwords,
+    mask_pii,
+    replace_entities,
+)
+from .stemming import CachedStemmer
+
+__all__ = ["IndonesianPreprocessor", "check_documents"]
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    # pandas.NA / NaT without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def check_documents(X: Iterable[Any]) -> list[str]:
+    """Validate an iterable of documents and return them as a list of ``str``.
+
+    ``None`` and NaN become ``""``. A bare string is refused (it would be read as a sequence of
+    characters), and so is any other non-text value, with its position and type.
+
+    Parameters
+    ----------
+    X : iterable of str
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is a single string, or holds a value that is neither text nor missing.
+
+    Examples
+    --------
+    >>> check_documents(["a", None, float("nan")])
+    ['a', '', '']
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            "Iterable over raw text documents expected, got a single string. Wrap it in a list: [text]."
+        )
+    try:
+        items = list(X)
+    except TypeError:
+        raise TypeError(f"Iterable over raw text documents expected, got {type(X).__name__}.") from None
+    out: list[str] = []
+    for i, doc in enumerate(items):
+        if isinstance(doc, str):
+            out.append(doc)
+        elif _is_missing(doc):
+            out.append("")
+        else:
+            raise TypeError(
+                f"Document at position {i} is of type {type(doc).__name__}, expected str (or None/NaN for "
+                "an empty complaint). Convert the column to text first, e.g. df[col].astype(str)."
+            )
+    return out
+
+
+class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
+    """Clean, mask, normalise, filter and stem Indonesian complaint texts.
+
+    Parameters
+    ----------
+    clean : bool, default=True
+        Unicode NFKC, HTML tags and entities, URLs, control and zero-width characters, emoji,
+        elongated letters (``lamaaaa`` -> ``lama``), reduplication (``jadi2`` -> ``jadi-jadi``).
+        Lower-casing always happens.
+    mask_pii : bool, default=True
+        Replace NIK/KK numbers, phone numbers, e-mails, bank accounts and vehicle plates with
+        ``<nik>``, ``<telepon>``, ``<email>``, ``<rekening>``, ``<nopol>``.
+    entities : bool, default=True
+        Replace money amounts, durations, dates and other numbers with ``<uang>``, ``<durasi>``,
+        ``<tanggal>``, ``<angka>``.
+    normalize_slang : bool, default=True
+        Map slang and abbreviations to standard words with the bundled lexicon.
+    remove_stopwords : bool, default=True
+        Drop function words with the bundled negation-aware list (negations are kept).
+    stem : bool, default=True
+        Stem words with Sastrawi (cached per word).
+    slang : mapping of str to str, default=None
+        Extra slang -> standard forms, merged over the bundled lexicon.
+    stopwords : iterable of str, default=None
+        Replaces the bundled stopword list when given.
+    max_chars : int, default=20000
+        Characters read per document; longer texts are cut (see
+        :data:`maladmin_nlp.normalize.MAX_CHARS`).
+    cache_size : int, default=200000
+        Most distinct words whose processed form is cached.
+
+    Attributes
+    ----------
+    lexicon_ : dict of str to str
+        The slang lexicon in use.
+    stopwords_ : frozenset of str
+        The stopwords in use.
+
+    Examples
+    --------
+    >>> pre = IndonesianPreprocessor(stem=False).fit([])
+    >>> pre.transform(["Pelayanan TIDAK dilayani, disuruh balik lagi!!"])
+    ['pelayanan tidak dilayani disuruh kembali lagi']
+    """
+
+    def __init__(
+        self,
+        *,
+        clean: bool = True,
+        mask_pii: bool = True,
+        entities: bool = True,
+        normalize_slang: bool = True,
+        remove_stopwords: bool = True,
+        stem: bool = True,
+        slang: Mapping[str, str] | None = None,
+        stopwords: Iterable[str] | None = None,
+        max_chars: int = MAX_CHARS,
+        cache_size: int = 200_000,
+    ) -> None:
+        self.clean = clean
+        self.mask_pii = mask_pii
+        self.entities = entities
+        self.normalize_slang = normalize_slang
+        self.remove_stopwords = remove_stopwords
+        self.stem = stem
+        self.slang = slang
+        self.stopwords = stopwords
+        self.max_chars = max_chars
+        self.cache_size = cache_size
+
+    # -- sklearn API ---------------------------------------------------------
+    def fit(self, X: Iterable[Any], y: object = None) -> IndonesianPreprocessor:
+        """Load the lexicons. The data is only validated: nothing is learned from it."""
+        check_documents(X)
+        if not isinstance(self.max_chars, int) or self.max_chars < 1:
+            raise ValueError(f"max_chars must be a positive int, got {self.max_chars!r}")
+        lexicon = dict(load_slang_lexicon()) if self.normalize_slang else {}
+        if self.normalize_slang and self.slang:
+            lexicon.update({k.lower(): v.lower() for k, v in self.slang.items()})
+        self.lexicon_ = lexicon
+        self.stopwords_ = frozenset(
+            (w.lower() for w in self.stopwords) if self.stopwords is not None else load_stopwords()
+        )
+        self._reset_cache()
+        return self
+
+    def transform(self, X: Iterable[Any]) -> list[str]:
+        """Preprocess documents.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Complaints. ``None``/NaN are treated as empty.
+
+        Returns
+        -------
+        list of str
+            One string of space-separated tokens per document.
+        """
+        check_is_fitted(self, "lexicon_")
+        return [self.process(doc) for doc in check_documents(X)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+    # -- one document ----------------------------------------------------------
+    def _normalized(self, doc: str) -> str:
+        text = doc[: self.max_chars]
+        text = clean_text(text) if self.clean else text.lower()
+        if self.mask_pii:
+            text = mask_pii(text, PII_TOKENS)
+        if self.entities:
+            text = replace_entities(text)
+        return text
+
+    def process(self, doc: str) -> str:
+        """Preprocess one document (the fitted object's single-text path)."""
+        cache = self._word_cache()
+        out: list[str] = []
+        for word in _WORD_RE.findall(self._normalized(doc)):
+            tokens = cache.get(word)
+            if tokens is None:
+                tokens = self._word_tokens(word)
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[word] = tokens
+            out.extend(tokens)
+        return " ".join(out)
+
+    def analyze(self, doc: str) -> list[tuple[str, str]]:
+        """Preprocess one document keeping each token's readable surface form.
+
+        Returns
+        -------
+        list of (token, surface) pairs
+            ``surface`` is the word as normalised before stemming (``dilayani`` for the token
+            ``layan``); placeholders are their own surface.
+
+        Examples
+        --------
+        >>> IndonesianPreprocessor().fit([]).analyze("gk dilayani")
+        [('tidak', 'tidak'), ('layan', 'dilayani')]
+        """
+        check_is_fitted(self, "lexicon_")
+        pairs: list[tuple[str, str]] = []
+        for word in _WORD_RE.findall(self._normalized(doc)):
+            for part in self._expand(word):
+                token = self._final_token(part)
+                if token is not None:
+                    pairs.append((token, part))
+        return pairs
+
+    def _expand(self, word: str) -> list[str]:
+        if word[0] == "<":
+            return [word]
+        return self.lexicon_.get(word, word).split()
+
+    def _final_token(self, part: str) -> str | None:
+        if part[0] == "<":
+            return part
+        if self.remove_stopwords and part in self.stopwords_:
+            return None
+        if self.stem:
+            return self._stemmer().stem_word(part)
+        return part
+
+    def _word_tokens(self, word: str) -> tuple[str, ...]:
+        tokens = (self._final_token(part) for part in self._expand(word))
+        return tuple(t for t in tokens if t)
+
+    # -- caches (private, never pickled) ---------------------------------------
+    def _reset_cache(self) -> None:
+        self.__dict__["_cache"] = {}
+        self.__dict__["_stemmer_obj"] = None
+
+    def _word_cache(self) -> dict[str, tuple[str, ...]]:
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            check_is_fitted(self, "lexicon_")
+            cache = self.__dict__["_cache"] = {}
+        return cache  # type: ignore[no-any-return]
+
+    def _stemmer(self) -> CachedStemmer:
+        stemmer = self.__dict__.get("_stemmer_obj")
+        if stemmer is None:
+            stemmer = self.__dict__["_stemmer_obj"] = CachedStemmer(
+                max_size=self.cache_size, exceptions=load_stem_exceptions()
+            )
+        return stemmer  # type: ignore[no-any-return]
+
+    def clear_cache(self) -> None:
+        """Forget cached word results (they are rebuilt on demand)."""
+        self._reset_cache()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state = dict(state)
+        state.pop("_cache", None)
+        state.pop("_stemmer_obj", None)
+        return state
