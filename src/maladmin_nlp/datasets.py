@@ -27,7 +27,7 @@ from typing import Any
 
 from .taxonomy import LABELS
 
-__all__ = ["CORPUS_FILE", "Corpus", "corpus_sha256", "load_corpus", "near_duplicates", "shared_runs"]
+__all__ = ["CORPUS_FILE", "Corpus", "content_words", "corpus_sha256", "load_corpus", "near_duplicates", "shared_runs"]
 
 CORPUS_FILE = "corpus.jsonl"
 _FIELDS = ("id", "text", "label", "secondary", "sector", "register", "hard")
@@ -227,6 +227,20 @@ def near_duplicates(texts: Sequence[str], threshold: float = 0.5) -> list[tuple[
     return out
 
 
+def content_words(text: str) -> list[str]:
+    """Lower-case words of ``text`` with each formulaic greeting or closing replaced by ``"|"``.
+
+    Examples
+    --------
+    >>> content_words("Dengan hormat, KTP saya belum jadi.")
+    ['|', 'ktp', 'saya', 'belum', 'jadi']
+    """
+    joined = " " + " ".join(_words(text)) + " "
+    for phrase in FORMULAIC_PHRASES:
+        joined = joined.replace(" " + phrase + " ", " | ")
+    return joined.split()
+
+
 def shared_runs(texts: Iterable[str], n: int = 8) -> dict[tuple[str, ...], set[int]]:
     """Runs of ``n`` identical words (case and punctuation ignored) that occur in more than one text.
 
@@ -244,10 +258,7 @@ def shared_runs(texts: Iterable[str], n: int = 8) -> dict[tuple[str, ...], set[i
     """
     owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
     for i, text in enumerate(texts):
-        joined = " " + " ".join(_words(text)) + " "
-        for phrase in FORMULAIC_PHRASES:
-            joined = joined.replace(" " + phrase + " ", " | ")
-        ws = joined.split()
+        ws = content_words(text)
         for k in range(len(ws) - n + 1):
             run = tuple(ws[k : k + n])
             if "|" not in run:

@@ -140,14 +140,13 @@ def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
         text = _URL_RE.sub(" ", text)
     if "\\" in text:
         text = _LITERAL_NEWLINE_RE.sub(" ", text)
+    text = _ASCII_CONTROL_RE.sub(" ", text)
     ascii_only = text.isascii()
     if not ascii_only:
         if emoji == "remove":
             text = "".join(" " if ch in _EMOJI_WORDS else _char_action(ch) for ch in text)
         else:
             text = "".join(_char_action(ch) if ord(ch) > 127 else ch for ch in text)
-    else:
-        text = _ASCII_CONTROL_RE.sub(" ", text)
     if lowercase:
         text = text.lower()
     text = _REPEAT_ASCII_RE.sub(r"\1", text) if ascii_only else _REPEAT_RE.sub(r"\1", text)

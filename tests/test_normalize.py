@@ -1,0 +1,183 @@
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maladmin_nlp import redact
+from maladmin_nlp.normalize import (
+    PII_TOKENS,
+    clean_text,
+    load_slang_lexicon,
+    load_stopwords,
+    mask_pii,
+    normalize_slang,
+    replace_entities,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Pelayanannya <b>lamaaaa</b> bgt", "pelayanannya lama bgt"),
+        ("cek https://lapor.go.id/x?id=1 dan www.contoh.id", "cek dan"),
+        ("A&amp;B &lt;3", "a&b <3"),
+        ("tab\tdan\nbaris   baru", "tab dan baris baru"),
+        ("teks\\ndengan\\nbackslash-n", "teks dengan backslash-n"),
+        ("zero\u200bwidth\u202eRTL", "zerowidthrtl"),
+        ("ＦＵＬＬ　ＷＩＤＴＨ", "full width"),
+        ("kesal 😡😡", "kesal marah marah"),
+        ("belum jadi2 juga", "belum jadi-jadi juga"),
+        ("<script>alert(1)</script>halo", "halo"),
+    ],
+)
+def test_clean_text(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def test_clean_text_can_remove_emoji():
+    assert clean_text("ok 👍🙏", emoji="remove") == "ok"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("NIK 3578011203850002 ya", "NIK [NIK] ya"),
+        ("nik: 3578 0112 0385 0002", "nik: [NIK]"),
+        ("KK 3201.0123.4567.0002.", "KK [NIK]."),
+        ("hp 081234567890", "hp [TELEPON]"),
+        ("wa 0812-3456-7890", "wa [TELEPON]"),
+        ("telp +62 812 3456 7890", "telp [TELEPON]"),
+        ("hubungi 6281234567890", "hubungi [TELEPON]"),
+        ("kantor (021) 555-1234", "kantor [TELEPON]"),
+        ("email budi.santoso@gmail.com", "email [EMAIL]"),
+        ("no rek BCA 1234567890 a.n. Ani", "no rek BCA [REKENING] a.n. Ani"),
+        ("rekening bri: 0123-01-000123-50-3", "rekening bri: [REKENING]"),
+        ("motor B 1234 XYZ hilang", "motor [NOPOL] hilang"),
+        ("mobil AB1234CD", "mobil [NOPOL]"),
+    ],
+)
+def test_redact_masks_personal_data(raw, expected):
+    assert redact(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT 05 RW 03 kelurahan Sukamaju",
+        "tanggal 12/03/2024 jam 08.30",
+        "biaya Rp 1.250.000 dan 500 ribu",
+        "sudah 3 bulan menunggu sejak 2023",
+        "lulusan S1 dan S2",
+        "jalan nomor 12 gang 3",
+        "antrean nomor 45 dari 120",
+    ],
+)
+def test_redact_leaves_ordinary_numbers(text):
+    assert redact(text) == text
+
+
+def test_pii_never_survives_masking_tokens():
+    text = "NIK 3578011203850002 hp 081234567890 email a@b.co"
+    masked = mask_pii(text, PII_TOKENS)
+    assert not re.search(r"\d{6,}", masked)
+    assert "<nik>" in masked and "<telepon>" in masked and "<email>" in masked
+
+
+def test_redact_refuses_non_text():
+    with pytest.raises(TypeError, match="expects a str"):
+        redact(123)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "tokens"),
+    [
+        ("bayar rp 500.000", ["<uang>"]),
+        ("bayar rp500rb", ["<uang>"]),
+        ("bayar 500 ribu", ["<uang>"]),
+        ("bayar 2 jt", ["<uang>"]),
+        ("bayar 1,5 juta", ["<uang>"]),
+        ("bayar lima ratus ribu", ["<uang>"]),
+        ("bayar rp. 1.250.000,-", ["<uang>"]),
+        ("bayar 50k", ["<uang>"]),
+        ("nunggu 3 bulan", ["<durasi>"]),
+        ("nunggu 2 mgg", ["<durasi>"]),
+        ("nunggu dua minggu", ["<durasi>"]),
+        ("nunggu 14 hari kerja", ["<durasi>"]),
+        ("sejak 12/03/2024", ["<tanggal>"]),
+        ("sejak 5 agustus 2023", ["<tanggal>"]),
+        ("sejak tahun 2021", ["<tanggal>"]),
+        ("di rt 05", ["<angka>"]),
+    ],
+)
+def test_replace_entities(raw, tokens):
+    out = replace_entities(raw)
+    assert re.findall(r"<[a-z]+>", out) == tokens
+
+
+def test_replace_entities_switches():
+    assert replace_entities("rp 500 dan 3 bulan", money=False, durations=False, numbers=False) == (
+        "rp 500 dan 3 bulan"
+    )
+
+
+def test_slang_lexicon_is_large_and_covers_complaint_words():
+    lex = load_slang_lexicon()
+    assert len(lex) >= 400
+    for informal, standard in [
+        ("yg", "yang"),
+        ("gak", "tidak"),
+        ("ga", "tidak"),
+        ("nggak", "tidak"),
+        ("ngga", "tidak"),
+        ("tdk", "tidak"),
+        ("gk", "tidak"),
+        ("udh", "sudah"),
+        ("sdh", "sudah"),
+        ("udah", "sudah"),
+        ("blm", "belum"),
+        ("bln", "bulan"),
+        ("thn", "tahun"),
+        ("krn", "karena"),
+        ("dgn", "dengan"),
+        ("utk", "untuk"),
+        ("sy", "saya"),
+        ("gw", "saya"),
+        ("bpk", "bapak"),
+        ("kel", "kelurahan"),
+        ("kec", "kecamatan"),
+        ("kab", "kabupaten"),
+        ("e-ktp", "ktp"),
+        ("ektp", "ktp"),
+        ("ktp-el", "ktp"),
+        ("ortu", "orang tua"),
+    ]:
+        assert lex[informal] == standard
+
+
+def test_stopwords_keep_negations_and_signal_words():
+    sw = load_stopwords()
+    for word in ["tidak", "tak", "belum", "bukan", "tanpa", "kurang", "masih", "sudah", "lama", "minta",
+                 "diminta", "pihak", "memihak", "harus", "mohon", "kapan", "berapa"]:
+        assert word not in sw
+    for word in ["yang", "dan", "di", "ke", "dari", "ini", "itu"]:
+        assert word in sw
+
+
+def test_normalize_slang():
+    assert normalize_slang("sy udh lapor tp gk ditanggapin") == "saya sudah lapor tapi tidak ditanggapi"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_clean_text_never_raises_is_idempotent_and_has_single_spaces(text):
+    once = clean_text(text)
+    assert "  " not in once
+    assert once == once.strip()
+    assert clean_text(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_redact_never_raises(text):
+    assert isinstance(redact(text), str)

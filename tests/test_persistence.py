@@ -1,0 +1,160 @@
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from maladmin_nlp import ComplaintClassifier, ModelFormatError, ModelIntegrityError, ModelVersionWarning
+from maladmin_nlp import load_model, save_model
+from maladmin_nlp.persistence import card_path, default_model_path, read_card
+
+TEXTS = [
+    "KTP saya sudah 3 bulan belum jadi", "akta kelahiran anak belum selesai dua bulan",
+    "sertifikat tanah sudah setahun diproses belum terbit", "KK baru ditunggu sebulan belum jadi",
+    "petugas minta uang 200 ribu biar cepat", "diminta uang rokok 50rb di samsat",
+    "pungli di sekolah sumbangan wajib 500 ribu", "bayar 1 juta ke oknum supaya lulus",
+    "lampu jalan di gang 3 mati mohon diperbaiki", "mau tanya syarat bikin paspor apa saja",
+    "terima kasih pelayanan puskesmas cepat", "jalan berlubang depan sekolah tolong ditambal",
+]
+LABELS = ["penundaan_berlarut"] * 4 + ["permintaan_imbalan"] * 4 + ["bukan_maladministrasi"] * 4
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ComplaintClassifier(calibration_cv=2).fit(TEXTS, LABELS)
+
+
+@pytest.fixture
+def saved(model, tmp_path):
+    path = save_model(model, tmp_path / "m.joblib", training_data={"n_samples": 12}, metrics={"macro_f1": 1.0})
+    return path
+
+
+def test_save_writes_model_and_card(saved):
+    card = json.loads(card_path(saved).read_text(encoding="utf-8"))
+    for key in ["format", "format_version", "created", "versions", "taxonomy_version", "labels", "params",
+                "training_data", "metrics", "model_sha256", "model_size", "model_file"]:
+        assert key in card
+    for dist in ["maladmin_nlp", "scikit-learn", "numpy", "PySastrawi"]:
+        assert dist in card["versions"]
+    assert card["labels"] == sorted(set(LABELS))
+    assert card["model_size"] == saved.stat().st_size
+    assert not list(saved.parent.glob("*.tmp"))
+
+
+def test_save_load_gives_identical_proba(model, saved):
+    again = load_model(saved)
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    assert again.card_["model_sha256"] == read_card(saved)["model_sha256"]
+
+
+def test_tampered_file_is_refused_before_unpickling(saved):
+    data = bytearray(saved.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="does not match its model card"):
+        load_model(saved)
+
+
+def test_truncated_file_is_refused(saved):
+    saved.write_bytes(saved.read_bytes()[:100])
+    with pytest.raises(ModelIntegrityError):
+        load_model(saved)
+
+
+def test_replaced_file_is_refused(saved, tmp_path):
+    import joblib
+
+    joblib.dump({"evil": True}, saved)
+    with pytest.raises(ModelIntegrityError):
+        load_model(saved)
+
+
+def test_edited_card_is_refused(saved):
+    cpath = card_path(saved)
+    card = json.loads(cpath.read_text())
+    card["model_sha256"] = "0" * 64
+    cpath.write_text(json.dumps(card))
+    with pytest.raises(ModelIntegrityError):
+        load_model(saved)
+
+
+def test_unknown_card_format_version(saved):
+    cpath = card_path(saved)
+    card = json.loads(cpath.read_text())
+    card["format_version"] = 99
+    cpath.write_text(json.dumps(card))
+    with pytest.raises(ModelFormatError, match="card format version 99"):
+        load_model(saved)
+
+
+def test_card_that_is_not_json(saved):
+    card_path(saved).write_text("not json {")
+    with pytest.raises(ModelFormatError, match="not valid JSON"):
+        load_model(saved)
+
+
+def test_card_of_another_format(saved):
+    card_path(saved).write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ModelFormatError, match="not a maladmin_nlp model card"):
+        load_model(saved)
+
+
+def test_missing_file_and_missing_card(tmp_path, saved):
+    with pytest.raises(FileNotFoundError, match="No model file"):
+        load_model(tmp_path / "nope.joblib")
+    card_path(saved).unlink()
+    with pytest.raises(FileNotFoundError, match="No model card"):
+        load_model(saved)
+
+
+def test_a_non_model_file_with_a_valid_card_is_refused(tmp_path, saved):
+    import hashlib
+
+    import joblib
+
+    other = tmp_path / "other.joblib"
+    joblib.dump([1, 2, 3], other)
+    card = json.loads(card_path(saved).read_text())
+    card["model_sha256"] = hashlib.sha256(other.read_bytes()).hexdigest()
+    card_path(other).write_text(json.dumps(card))
+    with pytest.raises(ModelFormatError, match="not a maladmin_nlp ComplaintClassifier"):
+        load_model(other)
+
+
+def test_version_mismatch_warns_with_advice(saved):
+    cpath = card_path(saved)
+    card = json.loads(cpath.read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    cpath.write_text(json.dumps(card))
+    with pytest.warns(ModelVersionWarning, match="retrain"):
+        load_model(saved)
+
+
+def test_no_warning_when_versions_match(saved):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(saved)
+
+
+def test_save_refuses_unfitted():
+    with pytest.raises(TypeError, match="fitted ComplaintClassifier"):
+        save_model(ComplaintClassifier(), "x.joblib")
+
+
+def test_model_file_does_not_carry_the_stemmer_dictionary(saved):
+    import gzip  # noqa: F401  (joblib compresses with zlib)
+
+    raw = saved.read_bytes()
+    assert b"kata-dasar" not in raw
+    # the whole toy model is small: no 30,000-word dictionary inside
+    assert len(raw) < 200_000
+
+
+@pytest.mark.skipif(not default_model_path().exists(), reason="default model not built")
+def test_default_model_loads_and_classifies():
+    model = load_model()
+    card = read_card()
+    assert model.card_["labels"] == card["labels"]
+    pred = model.classify("Sudah 6 bulan e-KTP saya belum jadi padahal sudah rekam")
+    assert pred.label == "penundaan_berlarut"
