@@ -246,3 +246,21 @@ def test_fitted_vocabulary_holds_no_personal_data(fitted):
     for term in vocab:
         assert not re.search(r"\d{3,}", term), term  # no NIK, phone, account or plate digits
         assert "@" not in term
+
+
+@pytest.mark.parametrize("n_labels", [2, 4])
+def test_fast_probability_path_equals_scikit_learn(small, n_labels):
+    texts, labels = small
+    keep = sorted(set(labels))[:n_labels]
+    x = [t for t, y in zip(texts, labels) if y in keep]
+    y = [lab for lab in labels if lab in keep]
+    clf = ComplaintClassifier(calibration_cv=3).fit(x, y)
+    assert clf._fast_sigmoid() is not None
+    features = clf._features(x[:30])
+    expected = clf.pipeline_.named_steps["model"].predict_proba(features)
+    np.testing.assert_allclose(clf.predict_proba(x[:30]), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        clf._vectorize(clf.pipeline_.named_steps["preprocess"].transform(x[:5])).toarray(),
+        clf.pipeline_.named_steps["features"].transform(
+            clf.pipeline_.named_steps["preprocess"].transform(x[:5])).toarray(),
+    )

@@ -124,7 +124,7 @@ Sundanese and Betawi words and a little English.
   personal data and borderline cases) and wrote every complaint individually: no slot-filling templates, no
   paraphrase chains.
 - Authors read real, unlabelled complaint archives (`../shared/corpora`, see their SOURCE.md) to learn how
-  citizens write, but copied nothing: a test checks that no complaint shares a run of 10 words with those
+  citizens write, but copied nothing: a test checks that no complaint shares a run of 12 words with those
   archives (formulaic greetings aside).
 - Checks run by the test suite on every build (`tests/test_corpus.py`):
   - near-duplicates (word 3-gram Jaccard > 0.5): **{len(near)}** pairs;

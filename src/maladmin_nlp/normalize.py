@@ -167,52 +167,132 @@ _REDUP_RE = re.compile(r"\b([^\W\d_]{2,})2\b")
 
 _EMAIL_RE = re.compile(r"(?<![\w.+-])(?=[\w.+-]{1,64}@)[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5}")
 _DIGIT_RE = re.compile(r"\d")
-# bank account: a keyword, up to 40 non-digit characters (bank name, "a.n.", ":"), then 6-20 digits
-_ACCOUNT_HINT_RE = re.compile(r"rek|acc|a/c", re.I)
+# Bank accounts: a keyword (rek, rekening, norek, a/c or a bank's name), up to 40 non-digit
+# characters ("BRI", "a.n.", ":"), then 6-20 digits; or 6-20 digits followed by "a.n."/"atas nama".
+_BANKS = (
+    r"bank|bri|bni|bca|bsi|btn|bjb|bpd|btpn|mandiri|cimb|danamon|permata|muamalat|ocbc|panin|maybank|"
+    r"jenius|seabank"
+)
+# cheap gates: an account needs 6+ digits, then one of the keywords (the lookarounds make the scan fast)
+_SIX_DIGITS_RE = re.compile(r"\d(?:[ .-]?\d){5}")
+_ACCOUNT_HINT_RE = re.compile(
+    rf"(?<![a-z])(?=[abcdjmnoprs])(?:rek|norek|acc|a/c|a\.\s?n\b|a/n|an\.|atas\snama|{_BANKS})", re.I
+)
 _ACCOUNT_RE = re.compile(
-    r"(?P<kw>(?<![a-z])(?=[nra])(?:no\.?\s{0,3}rek(?:ening)?|norek|rekening|rek|acc(?:ount)?|a/c)\b[^\d\n]{0,40}?)"
-    r"(?P<num>\d(?:[ .-]?\d){5,19})(?!\d)",
+    r"(?=[abcdjmnoprs])(?<![a-z])(?P<kw>(?:no(?:mor)?\.?\s{0,3}rek(?:ening)?|norek|rekening(?:nya|ku|mu)?|rek|"
+    r"acc(?:ount)?|a/c|"
+    rf"{_BANKS})\b[^\d\n]{{0,40}}?)(?P<num>\d(?:[ .-]?\d){{5,19}})(?!\d)"
+    r"|(?=\d)(?<![\w.+-])(?<!\d\s)(?P<num2>\d(?:[ .-]?\d){5,19})"
+    r"(?=\s{0,3}\(?(?:a\.\s?n\b|a/n\b|an\.|atas\s{1,3}nama\b))",
     re.I,
 )
-# NIK / KK: 16 digits, optionally grouped with spaces, dots or dashes.
-# Phones: mobile 08.., +62 8.., 62 8.. (grouped or not); landlines with an area code in brackets or 0xx-.
-_NIK_PHONE_RE = re.compile(
-    r"(?<![\w+.-])(?=[\d+(])(?:"
-    r"(?P<nik>\d(?:[ .-]?\d){15})(?!\d)"
-    r"|(?P<phone>(?:\+62|62|0)[ .-]?\(?8\d{1,2}\)?(?:[ .-]?\d){6,10}(?!\d)"
-    r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{2,3}-)\d{3,4}[ .-]?\d{3,5}(?!\d))"
-    r")"
+# words before the number that show it is a NIK or a phone, or (between keyword and number) money or a date
+_ACCOUNT_OTHER_KIND_RE = re.compile(
+    r"(?<![a-z])(?=[hknptw])(?:nik|kk|ktp|hp|wa|whatsapp|telp|tlp|telepon|hubungi|kontak)(?![a-z])", re.I
 )
-# vehicle plates: region code (1-2 letters), 1-4 digits, 1-3 letters; the code and suffix are checked in Python
-_PLATE_RE = re.compile(r"(?<![A-Za-z0-9])(?P<code>[A-Za-z]{1,2}) ?\d{1,4} ?(?P<suffix>[A-Za-z]{1,3})\b")
-_PLATE_CODES = frozenset(
+_ACCOUNT_GAP_STOP_RE = re.compile(r"(?<![a-z])(?=[jprt])(?:rp|tgl|tanggal|jam|pukul)(?![a-z])", re.I)
+# a number that is money (2.500.000, 500.000,-, 150 ribu) or a date (12-03-2024), not an account
+_NOT_ACCOUNT_RE = re.compile(
+    r"\d{1,3}(?:[.,]\d{3}){1,4}(?:,\d{1,2})?|\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}"
+)
+_MONEY_AFTER_RE = re.compile(r"\s?(?=[rjk,.])(?:rb|ribu|jt|juta|k\b|,-|\.-)", re.I)
+# NIK / KK: 16 digits, optionally grouped with spaces, dots or dashes.
+# Phones: mobile 08.., +62 8.., (+62) 8.., 62 8.. grouped with spaces, dots or dashes ("0812 - 3456");
+# landlines with an area code: (021) 5551234, 031-5678123, 0274 512345, +62 21 5551234.
+# The number may follow a letter and a dot ("Hp.0812..."), not a digit and a dot (decimals).
+_PHONE_SEP = r"(?:\s?[.-]\s?|\s)?"
+_NIK_PHONE_RE = re.compile(
+    r"(?<![\w+-])(?<!\d\.)(?=[\d+(])(?:"
+    r"(?P<nik>\d(?:[ .-]?\d){15})(?!\d)"
+    r"|(?P<phone>"
+    rf"(?:\(\+?62\)|\+62|62|0){_PHONE_SEP}\(?8\d{{1,2}}\)?(?:{_PHONE_SEP}\d){{6,10}}(?!\d)"
+    r"|(?:\(\+?62\)|\+62)[ .-]?\(?[1-79]\d{0,2}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
+    r"|(?:\(0\d{1,3}\)|0[2-9]\d{1,2})[ .-]?\d{3,4}[ .-]?\d{3,4}(?!\d)"
+    r"))"
+)
+# NIK / KK of any length after its keyword, also glued to it ("NIK3578...", a 15-digit typo)
+_NIK_KEYWORD_RE = re.compile(
+    r"(?<![a-z])(?P<kw>(?:nik|kk|e-?ktp|ktp|nomor induk kependudukan)(?![a-z])[^\d\n]{0,15}?)"
+    r"(?P<num>\d(?:[ .-]?\d){11,19})(?!\d)",
+    re.I,
+)
+# vehicle plates: region code (1-2 letters), 1-4 digits, 1-3 letters; code and suffix are checked in Python
+_PLATE_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?P<code>[A-Za-z]{1,2})[ .-]?(?P<num>\d{1,4})[ .-]?(?P<suffix>[A-Za-z]{1,3})\b"
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_PLATE_CODES = _words(
     "a b d e f g h k l m n p r s t w z aa ab ad ae ag ba bb bd be bg bh bk bl bm bn bp da db dc dd de dg dh "
-    "dk dl dm dn dr ds dt ea eb ed kb kh kt ku pa pb".split()
+    "dk dl dm dn dr ds dt ea eb ed kb kh kt ku pa pb"
 )
 # words that may follow "<letter> <number>" without being a plate suffix
-_NOT_PLATE_SUFFIX = frozenset(
-    "dan di ke yg ini itu jam kg km hari hr rb jt org thn th bln mg ml cm m x ok sd smp sma rt rw no ya sy aku "
-    "dr dgn utk tdk gak ga gk pak bu kab kec kel ds jl gg per pun lah nya kan tak the and or to of in at "
+_NOT_PLATE_SUFFIX = _words(
+    "dan di ke yg ini itu jam kg km hari hr rb jt org thn th bln mg ml cm m x ok sd smp sma rt rw no ya sy "
+    "aku dr dgn utk tdk gak ga gk pak bu kab kec kel ds jl gg per pun lah nya kan tak the and or to of in at "
     "on is kali lbr buah unit kwh mm cc tgl an a b c d e f g h i j k l n o p q r s t u v w y z "
-    "pm am wib wit wita lt rp kb mb gb ribu juta thp"
-    .split()
+    "pm am wib wit wita lt rp kb mb gb ribu juta thp "
+    "ada apa dia mau sdh udh blm krn tp jg lg aja sj bgt pas via lwt sbg spt pd sm dlm bs bsa kok sih deh "
+    "nih tuh loh lho yah iya oke gw lu lo kau mas mba mbk kak dek om cs smk mts ma nmr blk kav dsn dtk mnt "
+    "pcs bh set dkk dsb dst dll ttg thd sbb tsb krg lbh dpn hrs msh mgg jln rs ibu bpk lagi ui itb its ipb "
+    "ugm uny unj upi ub uns unm ut for by as it"
 )
+# a vehicle word shortly before "<code> <number> <suffix>" makes it a plate even with an unusual suffix
+_PLATE_CONTEXT_RE = re.compile(
+    r"(?<![a-z])(?=[abkmnopt])(?:plat|pelat|nopol|no\.?\s?pol|polisi|tnkb|kendaraan|motor|mobil|truk|truck|pick\s?up|pikap|"
+    r"angkot|bus|taksi|ojol|ambulans)",
+    re.I,
+)
+# with such a context, still not a plate when the "suffix" is one of these words
+_PLATE_CONTEXT_NOT_SUFFIX = _words(
+    "dan di ke yg ini itu dgn utk dr sdh tdk ya ada jam org thn th hr bln rb jt km kg cc wib wit am pm an"
+)
+
+
+def _account_sub(match: re.Match[str], placeholder: str) -> str:
+    num = match.group("num") or match.group("num2")
+    after = match.string[match.end() : match.end() + 6]
+    if _NOT_ACCOUNT_RE.fullmatch(num) or _MONEY_AFTER_RE.match(after):
+        return match.group(0)
+    if match.group("num2"):
+        # a mobile number followed by "a.n." is a phone: 0812..., 62812..., (+62) 812...
+        digits = re.sub(r"\D", "", num)
+        before = match.string[max(0, match.start() - 20) : match.start()]
+        if digits.startswith(("08", "628")) or (digits.startswith("8") and "62" in before[-6:]):
+            return match.group(0)
+        return match.group(0) if _ACCOUNT_OTHER_KIND_RE.search(before) else placeholder
+    kw = match.group("kw")
+    if _ACCOUNT_OTHER_KIND_RE.search(kw) or _ACCOUNT_GAP_STOP_RE.search(kw):
+        return match.group(0)
+    return kw + placeholder
 
 
 def _plate_sub(match: re.Match[str], placeholder: str) -> str:
-    if match.group("code").lower() in _PLATE_CODES and match.group("suffix").lower() not in _NOT_PLATE_SUFFIX:
-        return placeholder
-    return match.group(0)
+    code, suffix = match.group("code").lower(), match.group("suffix").lower()
+    if code not in _PLATE_CODES:
+        return match.group(0)
+    start = match.start()
+    if _PLATE_CONTEXT_RE.search(match.string, max(0, start - 25), start):
+        return match.group(0) if suffix in _PLATE_CONTEXT_NOT_SUFFIX else placeholder
+    # "S1", "D3": a degree, not a plate
+    degree = code in ("s", "d") and match.group("num") in ("1", "2", "3", "4") and match.group(0)[1].isdigit()
+    return match.group(0) if degree or suffix in _NOT_PLATE_SUFFIX else placeholder
 
 
 def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
     """Replace personal data with placeholders.
 
-    Masks, in this order: e-mail addresses, bank account numbers that follow ``rek``,
-    ``rekening``, ``no rek`` or ``norek``, 16-digit NIK/KK numbers (also grouped with spaces,
-    dots or dashes), phone numbers (``08..``, ``+62..``, ``62..``, landlines with an area code)
-    and vehicle plates (``B 1234 XYZ``, ``AB1234CD``). Dates, money amounts and RT/RW numbers
-    are left alone.
+    Masks, in this order: e-mail addresses, bank account numbers (after ``rek``,
+    ``rekening``, ``no rek``, ``norek`` or a bank's name such as ``BRI`` or ``Bank Jatim``, or
+    before ``a.n.``/``atas nama``), 16-digit NIK/KK numbers (also grouped with spaces, dots or
+    dashes), phone numbers (``08..``, ``+62..``, ``(+62)..``, ``62..``, landlines with an area
+    code such as ``(021) 5551234`` or ``0274 512345``), NIK/KK numbers of any length right after
+    ``NIK``/``KK``, and vehicle plates (``B 1234 XYZ``, ``AB1234CD``, ``B-1234-XYZ``). Dates,
+    money amounts and RT/RW numbers are left alone.
 
     Parameters
     ----------
@@ -240,13 +320,16 @@ def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
         text = _EMAIL_RE.sub(ph["email"], text)
     if not _DIGIT_RE.search(text):
         return text
-    if _ACCOUNT_HINT_RE.search(text):
-        text = _ACCOUNT_RE.sub(lambda m: m.group("kw") + ph["rekening"], text)
+    six_digits = _SIX_DIGITS_RE.search(text) is not None  # accounts and keyword NIKs need 6+ digits
+    if six_digits and _ACCOUNT_HINT_RE.search(text):
+        rekening = ph["rekening"]
+        text = _ACCOUNT_RE.sub(lambda m: _account_sub(m, rekening), text)
     nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
     text = _NIK_PHONE_RE.sub(lambda m: nik if m.group("nik") else phone, text)
+    if six_digits:
+        text = _NIK_KEYWORD_RE.sub(lambda m: m.group("kw") + nik, text)
     text = _PLATE_RE.sub(lambda m: _plate_sub(m, nopol), text)
     return text
-
 
 def redact(text: str) -> str:
     """Replace personal data with readable placeholders, for analysts who share data.
@@ -328,7 +411,7 @@ def replace_entities(
     --------
     >>> replace_entities("sudah 3 bln, diminta rp 300rb, sejak 12/01/2024 di rt 05")
     'sudah <durasi> , diminta <uang> , sejak <tanggal> di rt <angka>'
-    >>> replace_entities("berbulan-bulan menunggu, minta lima ratus ribu")
+    >>> replace_entities("dua minggu menunggu, minta lima ratus ribu")
     '<durasi> menunggu, minta <uang>'
     """
     enabled = {"money": money, "date": dates, "duration": durations, "number": numbers}

@@ -10,7 +10,7 @@ Examples
 >>> from maladmin_nlp import IndonesianPreprocessor
 >>> pre = IndonesianPreprocessor().fit([])
 >>> pre.transform(["sy udh 3 bln nunggu e-ktp gk jadi2, diminta Rp 300rb"])
-['sudah <durasi> tunggu ktp tidak jadi diminta <uang>']
+['sudah <durasi> tunggu ktp tidak jadi minta <uang>']
 """
 
 from __future__ import annotations
@@ -241,12 +241,22 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         [('tidak', 'tidak'), ('layan', 'dilayani')]
         """
         check_is_fitted(self, "lexicon_")
+        cache = self.__dict__.get("_pair_cache")
+        if cache is None:
+            cache = self.__dict__["_pair_cache"] = {}
         pairs: list[tuple[str, str]] = []
         for word in _WORD_RE.findall(self._normalized(doc)):
-            for part in self._expand(word):
-                token = self._final_token(part)
-                if token is not None:
-                    pairs.append((token, part))
+            found = cache.get(word)
+            if found is None:
+                found = tuple(
+                    (token, part)
+                    for part in self._expand(word)
+                    if (token := self._final_token(part)) is not None
+                )
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[word] = found
+            pairs.extend(found)
         return pairs
 
     def _expand(self, word: str) -> list[str]:
@@ -270,6 +280,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
     # -- caches (private, never pickled) ---------------------------------------
     def _reset_cache(self) -> None:
         self.__dict__["_cache"] = {}
+        self.__dict__["_pair_cache"] = {}
         self.__dict__["_stemmer_obj"] = None
 
     def _word_cache(self) -> dict[str, tuple[str, ...]]:
@@ -294,6 +305,6 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state = dict(state)
-        state.pop("_cache", None)
-        state.pop("_stemmer_obj", None)
+        for key in ("_cache", "_pair_cache", "_stemmer_obj"):
+            state.pop(key, None)
         return state

@@ -15,7 +15,7 @@ Examples
 >>> LABELS[0]
 'penundaan_berlarut'
 >>> get_label("permintaan_imbalan").name_id
-'Permintaan Imbalan'
+'Permintaan Imbalan Uang, Barang dan Jasa'
 """
 
 from __future__ import annotations
