@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -135,7 +134,7 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
         "(Indonesian preprocessing -> word 1-2-gram TF-IDF -> LinearSVC, sigmoid-calibrated).",
         f"- Trained on the packaged authored corpus only: {n} complaints, SHA-256 `{corpus_sha256()[:16]}...`. "
         "Never trained on `../shared` (real-dev or the real archives).",
-        f"- Library versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()) + ".",
+        "- Library versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()) + ".",
         f"- File size: {card['model_size'] / 1e6:.2f} MB; SHA-256 `{card['model_sha256'][:16]}...`.",
         "- Reproduce: `python benchmarks/model_selection.py` (same corpus + versions -> same predictions).",
         "",
@@ -161,7 +160,8 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
         "",
         "## Alternatives compared (same folds)",
         "",
-        "| alternative | CV macro-F1 | CV accuracy | real-dev macro-F1 | real-dev accuracy | real-dev mal-F1 | predict texts/s |",
+        "| alternative | CV macro-F1 | CV accuracy | real-dev macro-F1 | real-dev accuracy | real-dev mal-F1 "
+        "| predict texts/s |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

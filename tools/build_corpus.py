@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from maladmin_nlp.taxonomy import LABELS  # noqa: E402
+from maladmin_nlp.taxonomy import LABELS
 
 FIELDS = ("id", "text", "label", "secondary", "sector", "register", "hard")
 OUT = Path(__file__).resolve().parents[1] / "src" / "maladmin_nlp" / "data" / "corpus.jsonl"

@@ -108,7 +108,9 @@ def main(paths: list[str]) -> int:
             f"<30: {sum(x < 30 for x in lengths) / n:.0%}, >=100: {sum(x >= 100 for x in lengths)}, "
             f">=250: {sum(x >= 250 for x in lengths)}, <8: {sum(x < 8 for x in lengths)}"
         )
-        print(f"hard: {sum(r['hard'] for r in records) / n:.0%}, with secondary: {sum(bool(r['secondary']) for r in records) / n:.0%}")
+        hard = sum(r["hard"] for r in records) / n
+        with_secondary = sum(bool(r["secondary"]) for r in records) / n
+        print(f"hard: {hard:.0%}, with secondary: {with_secondary:.0%}")
 
     # 3-gram Jaccard near-duplicates
     grams = []

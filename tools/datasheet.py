@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from maladmin_nlp.datasets import corpus_sha256, load_corpus, near_duplicates, shared_runs  # noqa: E402
-from maladmin_nlp.taxonomy import LABELS, get_label  # noqa: E402
+from maladmin_nlp.taxonomy import LABELS  # noqa: E402
 
 
 def table(counter: Counter[str], total: int, order: list[str] | None = None, head: str = "value") -> str:
@@ -94,7 +94,8 @@ In the spirit of *Datasheets for Datasets* (Gebru et al., 2021). Every figure be
 
 {chr(10).join(length_rows)}
 
-Median {statistics.median(lengths):.0f} words, mean {statistics.mean(lengths):.1f}, min {min(lengths)}, max {max(lengths)};
+Median {statistics.median(lengths):.0f} words, mean {statistics.mean(lengths):.1f},
+min {min(lengths)}, max {max(lengths)};
 {sum(x < 30 for x in lengths) / n:.1%} under 30 words.
 
 ### Registers

@@ -442,7 +442,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "pipeline_")
         single = isinstance(texts, str)
-        docs = [texts] if single else check_documents(texts)  # type: ignore[list-item]
+        docs = [texts] if single else check_documents(texts)
         if not docs:
             return []
         preprocess = self.pipeline_.named_steps["preprocess"]
@@ -502,7 +502,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         if names is None:
             word = self.pipeline_.named_steps["features"].transformer_list[0][1]
             names = self.__dict__["_names"] = word.get_feature_names_out()
-        return names  # type: ignore[no-any-return]
+        return names
 
     def explain(self, text: str, top: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The evidence for every label, for reviewers who ask "why not X?".
@@ -542,7 +542,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
 
     def clone_unfitted(self) -> ComplaintClassifier:
         """A fresh, unfitted copy with the same parameters (``sklearn.base.clone``)."""
-        return clone(self)  # type: ignore[no-any-return]
+        return clone(self)
 
 
 def _surface(feature: str, pairs: list[tuple[str, str]]) -> str:

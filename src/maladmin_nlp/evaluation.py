@@ -232,7 +232,7 @@ def cross_validate(
     y = np.asarray([str(v) for v in labels], dtype=object)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     pred = cross_val_predict(clone(model), docs, y, cv=folds, n_jobs=n_jobs)
-    return score_predictions(y, pred)
+    return score_predictions(list(y), list(pred))
 
 
 def _figure_png(fig: Any) -> str:

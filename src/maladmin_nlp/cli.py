@@ -1,0 +1,727 @@
+"""The ``maladmin-nlp`` command line: label, train, evaluate, classify, redact, info.
+
+A thin layer over the library: each command parses its arguments, calls one library function
+(:func:`maladmin_nlp.batch.label_file`, :func:`~maladmin_nlp.batch.redact_file`,
+:func:`~maladmin_nlp.batch.train_file`, :func:`~maladmin_nlp.batch.evaluate_file`,
+:meth:`ComplaintClassifier.classify <maladmin_nlp.ComplaintClassifier.classify>`,
+:func:`~maladmin_nlp.persistence.read_card`), prints the result and maps exceptions to exit codes:
+0 success, 1 failure, 2 usage error (bad option, missing column or file), 130 interrupted.
+Errors are one line saying what to do; ``--verbose`` adds the traceback.
+
+Examples
+--------
+>>> from maladmin_nlp.cli import main
+>>> main(["label", "--help"])  # doctest: +ELLIPSIS
+usage: maladmin-nlp label ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import logging
+import signal
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from ._version import __version__
+
+__all__ = ["build_parser", "main"]
+
+PROG = "maladmin-nlp"
+_LIB_LOGGER = "maladmin_nlp"
+_NO_DEFAULT_MODEL = (
+    " The default model is not installed: pass --model PATH, or train one with 'maladmin-nlp train'."
+)
+
+
+# --------------------------------------------------------------------------- argument types
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors that point to ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _existing_file(value: str) -> str:
+    if not Path(value).exists():
+        raise argparse.ArgumentTypeError(f"file not found: {value}")
+    if Path(value).is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a directory, not a file")
+    return value
+
+
+def _encoding(value: str) -> str:
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {value!r}; try utf-8, utf-8-sig, cp1252 or latin-1"
+        ) from None
+
+
+def _delimiter(value: str) -> str:
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError(
+            f"a delimiter is one character (or tab/comma/semicolon/pipe); got {value!r}"
+        )
+    return value
+
+
+def _positive_int(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {number}")
+        return number
+
+    return parse
+
+
+def _ngram_range(value: str) -> tuple[int, int] | None:
+    if value.lower() in ("none", "off", "0"):
+        return None
+    try:
+        low, high = (int(v) for v in value.replace("-", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected two numbers like 1,2 (or 'none'); got {value!r}"
+        ) from None
+    if not 1 <= low <= high:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX with 1 <= MIN <= MAX; got {value!r}")
+    return low, high
+
+
+def _min_df(value: str) -> int | float:
+    try:
+        number: int | float = int(value)
+    except ValueError:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a count (2) or a fraction (0.01); got {value!r}"
+            ) from None
+    if number <= 0 or (isinstance(number, float) and number >= 1):
+        raise argparse.ArgumentTypeError(
+            f"expected a count >= 1 or a fraction between 0 and 1; got {value!r}"
+        )
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value!r}")
+    return number
+
+
+# --------------------------------------------------------------------------- parser
+_FORMATS = ("csv", "tsv", "jsonl", "xlsx", "parquet")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output on the terminal")
+    group.add_argument("-v", "--verbose", action="store_true", help="more detail, and tracebacks on errors")
+    group.add_argument("-q", "--quiet", action="store_true", help="only errors (no progress bar or summary)")
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reading the input")
+    group.add_argument("--input-format", choices=_FORMATS, help="input format (default: from the extension)")
+    group.add_argument(
+        "--encoding",
+        type=_encoding,
+        help="text encoding of a CSV input (default: detected: UTF-8, cp1252, latin-1)",
+    )
+    group.add_argument(
+        "--delimiter", type=_delimiter, help="CSV delimiter (default: sniffed among , ; tab |)"
+    )
+
+
+def _streaming_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("running")
+    group.add_argument(
+        "--format", dest="output_format", choices=_FORMATS, help="output format (default: from the extension)"
+    )
+    group.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int(0),
+        default=1,
+        metavar="N",
+        help="worker processes (0: one per CPU; default: 1)",
+    )
+    group.add_argument(
+        "--chunk-size",
+        type=_positive_int(1),
+        default=2000,
+        metavar="N",
+        help="rows per chunk (default: 2000)",
+    )
+    group.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from its last completed chunk"
+    )
+    group.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the partial output of an interrupted run and start over",
+    )
+    group.add_argument("--summary", metavar="FILE.json", help="also write the summary as JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``maladmin-nlp`` (for documentation tools and tests).
+
+    Examples
+    --------
+    >>> sorted(build_parser()._subparsers._group_actions[0].choices)
+    ['classify', 'evaluate', 'info', 'label', 'redact', 'train']
+    """
+    parser = _Parser(
+        prog=PROG,
+        description="Label Indonesian public-service complaints by Ombudsman RI maladministration type.",
+        epilog=(
+            "examples:\n"
+            "  maladmin-nlp label laporan_2024.csv -o hasil.csv\n"
+            '  maladmin-nlp classify "KTP saya sudah 3 bulan belum jadi"\n'
+            "  maladmin-nlp COMMAND --help"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help: str, epilog: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog="example:\n" + epilog if epilog.count("\n") == 0 else "examples:\n" + epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        return p
+
+    p = command(
+        "label",
+        "Label every complaint of an archive (CSV/TSV, JSONL, Excel, Parquet), streaming it in chunks.",
+        "  maladmin-nlp label laporan_2024.csv -o hasil.csv\n"
+        '  maladmin-nlp label arsip.xlsx -o hasil.parquet --text-column "Isi Laporan" --jobs 4\n'
+        "  maladmin-nlp label arsip.csv -o hasil.csv --resume      # continue an interrupted run\n\n"
+        "The output has every input column, then label, label_name, confidence, needs_review,\n"
+        "evidence and error. Rows with an empty or unreadable text are kept, unlabelled, with the\n"
+        "reason in 'error'. The output appears only when complete (built in OUTPUT.partial).",
+    )
+    p.add_argument("input", metavar="INPUT", type=_existing_file, help="the archive to label")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help=".csv .tsv .jsonl .xlsx or .parquet"
+    )
+    p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
+    p.add_argument("--id-column", metavar="C", help="column identifying rows, quoted in the summary's errors")
+    p.add_argument(
+        "--model", metavar="PATH", help="a model saved by 'maladmin-nlp train' (default: the shipped one)"
+    )
+    _streaming_options(p)
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_label)
+
+    p = command(
+        "redact",
+        "Mask personal data (NIK, phone, e-mail, account and plate numbers) in the text column(s).",
+        "  maladmin-nlp redact laporan.csv -o laporan_anonim.csv --text-column isi_laporan\n"
+        "  maladmin-nlp redact arsip.jsonl -o bersih.jsonl --text-column isi --text-column kontak",
+    )
+    p.add_argument("input", metavar="INPUT", type=_existing_file, help="the archive to redact")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help=".csv .tsv .jsonl .xlsx or .parquet"
+    )
+    p.add_argument(
+        "--text-column",
+        metavar="C",
+        action="append",
+        help="column to redact; repeat for several (default: guessed)",
+    )
+    _streaming_options(p)
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_redact)
+
+    p = command(
+        "train",
+        "Train a model on a labelled file, cross-validate it, and save it with its model card.",
+        "  maladmin-nlp train latih.csv -o models/saya.joblib --text-column teks --label-column label\n"
+        "  maladmin-nlp train latih.xlsx -o saya.joblib --model logistic_regression --C 2 --char-ngrams 2,5",
+    )
+    p.add_argument(
+        "data", metavar="DATA", type=_existing_file, help="labelled file (CSV/TSV, JSONL, Excel, Parquet)"
+    )
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model (.joblib)")
+    p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
+    p.add_argument("--label-column", metavar="C", help="column with the label id (default: guessed)")
+    p.add_argument(
+        "--cv", type=_positive_int(0), default=5, help="cross-validation folds; 0 skips (default: 5)"
+    )
+    p.add_argument(
+        "--model",
+        dest="model_type",
+        choices=("linear_svc", "logistic_regression", "complement_nb", "sgd"),
+        default="linear_svc",
+        help="the linear model (default: linear_svc)",
+    )
+    p.add_argument("--C", type=_positive_float, default=1.0, help="inverse regularisation (default: 1.0)")
+    p.add_argument(
+        "--char-ngrams",
+        type=_ngram_range,
+        default=None,
+        metavar="MIN,MAX",
+        help="add character n-grams, e.g. 2,5 (default: none)",
+    )
+    p.add_argument(
+        "--word-ngrams",
+        type=_ngram_range,
+        default=(1, 2),
+        metavar="MIN,MAX",
+        help="word n-grams (default: 1,2)",
+    )
+    p.add_argument(
+        "--min-df",
+        type=_min_df,
+        default=1,
+        metavar="N",
+        help="ignore terms in fewer documents (count) or a smaller fraction (default: 1)",
+    )
+    p.add_argument(
+        "--calibration",
+        choices=("sigmoid", "isotonic", "temperature", "none"),
+        default="sigmoid",
+        help="probability calibration (default: sigmoid)",
+    )
+    p.add_argument(
+        "--custom-labels",
+        action="store_true",
+        help="allow labels outside the Ombudsman taxonomy (default: unknown labels are refused)",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out rows with an empty text or an empty/invalid label instead of stopping",
+    )
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_train)
+
+    p = command(
+        "evaluate",
+        "Score a model on a labelled file: macro-F1, accuracy, per-label figures, confusion matrix.",
+        "  maladmin-nlp evaluate models/saya.joblib uji.csv --text-column teks --label-column label\n"
+        "  maladmin-nlp evaluate default uji.csv --report laporan_evaluasi.html",
+    )
+    p.add_argument("model", metavar="MODEL", help="a saved model (.joblib), or 'default' for the shipped one")
+    p.add_argument("data", metavar="DATA", type=_existing_file, help="labelled file")
+    p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
+    p.add_argument("--label-column", metavar="C", help="column with the true label (default: guessed)")
+    p.add_argument(
+        "--report", metavar="FILE.html", help="also write a self-contained HTML report (needs [plot])"
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--skip-invalid", action="store_true", help="leave out rows with an empty text or label")
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_evaluate)
+
+    p = command(
+        "classify",
+        "Label one complaint and show why.",
+        '  maladmin-nlp classify "Sudah 3 bulan KTP saya belum jadi, petugas minta uang 200rb" --json',
+    )
+    p.add_argument("text", metavar="TEXT", nargs="+", help="the complaint ('-' reads it from standard input)")
+    p.add_argument("--model", metavar="PATH", help="a saved model (default: the shipped one)")
+    p.add_argument("--json", action="store_true", help="print the prediction as JSON")
+    _common(p)
+    p.set_defaults(handler=_cmd_classify)
+
+    p = command(
+        "info",
+        "Show a model's card: versions, labels, parameters, training data and metrics.",
+        "  maladmin-nlp info models/saya.joblib",
+    )
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a saved model (default: the shipped one)")
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
+    _common(p)
+    p.set_defaults(handler=_cmd_info)
+    return parser
+
+
+# --------------------------------------------------------------------------- terminal output
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+class _ProgressBar:
+    """A one-line progress display on a terminal: rows, rows/s, percentage and ETA."""
+
+    def __init__(self, stream: IO[str], min_interval: float = 0.2) -> None:
+        self.stream = stream
+        self.min_interval = min_interval
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, progress: Any) -> None:
+        now = time.monotonic()
+        if now - self._last < self.min_interval:
+            return
+        self._last = now
+        parts = [f"{progress.rows:,} rows", f"{progress.rows_per_second:,.0f} rows/s"]
+        fraction = progress.fraction
+        if progress.total_rows:
+            fraction = min(progress.rows / progress.total_rows, 1.0)
+        if fraction is not None:
+            filled = int(fraction * 24)
+            parts.insert(0, f"[{'#' * filled}{'-' * (24 - filled)}] {fraction:4.0%}")
+        eta = progress.eta_seconds
+        if eta is not None:
+            minutes, seconds = divmod(int(eta), 60)
+            hours, minutes = divmod(minutes, 60)
+            parts.append(
+                f"ETA {hours}:{minutes:02d}:{seconds:02d}" if hours else f"ETA {minutes}:{seconds:02d}"
+            )
+        self.stream.write("\r" + "  ".join(parts) + "\x1b[K")
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """Log lines as ``maladmin-nlp: ...`` on stderr, clearing the progress bar first."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.bar: _ProgressBar | None = None
+        self.setFormatter(_Formatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.bar is not None:
+            self.bar.clear()
+        super().emit(record)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        return f"{PROG}: {level}{record.getMessage()}"
+
+
+# --------------------------------------------------------------------------- commands
+def _model_arg(value: str | None) -> str | None:
+    """'default' names the shipped model (unless a file of that name exists)."""
+    return None if value is None or (value == "default" and not Path(value).exists()) else value
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _progress(args: argparse.Namespace, handler: _Handler) -> _ProgressBar | None:
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    handler.bar = _ProgressBar(sys.stderr)
+    return handler.bar
+
+
+def _cmd_label(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import label_file
+
+    bar = _progress(args, handler)
+    try:
+        summary = label_file(
+            args.input,
+            args.output,
+            model=args.model,
+            text_column=args.text_column,
+            id_column=args.id_column,
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            restart=args.restart,
+            input_format=args.input_format,
+            output_format=args.output_format,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.clear()
+    if not args.quiet:
+        _err(summary.to_text())
+    if args.summary:
+        _write_json(args.summary, summary.to_dict())
+    return 0
+
+
+def _cmd_redact(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import redact_file
+
+    bar = _progress(args, handler)
+    try:
+        summary = redact_file(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            restart=args.restart,
+            input_format=args.input_format,
+            output_format=args.output_format,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.clear()
+    if not args.quiet:
+        _err(summary.to_text())
+    if args.summary:
+        _write_json(args.summary, summary.to_dict())
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import train_file
+
+    _, report = train_file(
+        args.data,
+        args.output,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        cv=args.cv,
+        custom_labels=args.custom_labels,
+        skip_invalid=args.skip_invalid,
+        input_format=args.input_format,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        model=args.model_type,
+        C=args.C,
+        char_ngram_range=args.char_ngrams,
+        word_ngram_range=args.word_ngrams,
+        min_df=args.min_df,
+        calibration=None if args.calibration == "none" else args.calibration,
+    )
+    if report is not None:
+        print(f"cross-validation ({args.cv} folds)\n{report.to_text()}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import evaluate_file
+
+    report = evaluate_file(
+        _model_arg(args.model),
+        args.data,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        report=args.report,
+        skip_invalid=args.skip_invalid,
+        input_format=args.input_format,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+    )
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.to_text())
+        print("\nconfusion matrix (rows: true label, columns: predicted)\n" + report.confusion_markdown())
+    if args.report:
+        logging.getLogger(_LIB_LOGGER).info("wrote the HTML report to %s", args.report)
+    return 0
+
+
+def _cmd_classify(args: argparse.Namespace, handler: _Handler) -> int:
+    from .persistence import load_model
+
+    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    if not text.strip():
+        raise _UsageError("the complaint text is empty; pass it in quotes, or '-' to read standard input")
+    result = load_model(args.model).classify([text])
+    prediction = result[0] if isinstance(result, list) else result
+    if args.json:
+        print(json.dumps(prediction.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    others = ", ".join(
+        f"{label} ({prediction.scores.get(label, 0.0):.2f})" for label in prediction.other_labels
+    )
+    evidence = "; ".join(f"{term} ({weight:.2g})" for term, weight in prediction.evidence)
+    print(f"label         {prediction.label} — {prediction.label_name}")
+    print(f"confidence    {prediction.confidence:.2f}")
+    print(f"needs review  {'yes' if prediction.needs_review else 'no'}")
+    print(f"evidence      {evidence or '-'}")
+    print(f"other labels  {others or '-'}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace, handler: _Handler) -> int:
+    from .persistence import default_model_path, read_card
+
+    path = Path(args.model) if args.model else default_model_path()
+    card = read_card(path)
+    if args.json:
+        print(json.dumps(card, indent=2, ensure_ascii=False))
+        return 0
+    versions = card.get("versions", {})
+    params = card.get("params", {})
+    data = card.get("training_data", {})
+    cv = card.get("metrics", {}).get("cross_validation", {})
+    lines = [
+        f"model         {path}",
+        f"created       {card.get('created', '?')}",
+        f"versions      maladmin_nlp {versions.get('maladmin_nlp', '?')}, scikit-learn "
+        f"{versions.get('scikit-learn', '?')}, python {versions.get('python', '?')}",
+        f"taxonomy      version {card.get('taxonomy_version', '?')}, {len(card.get('labels', []))} labels",
+        f"labels        {', '.join(card.get('labels', []))}",
+        f"model type    {params.get('model', '?')} (C={params.get('C', '?')}, calibration="
+        f"{params.get('calibration', '?')}, word n-grams {params.get('word_ngram_range', '?')}, "
+        f"char n-grams {params.get('char_ngram_range', '?')})",
+    ]
+    if data:
+        lines.append(
+            f"training data {data.get('source', '?')} ({data.get('n_samples', '?')} samples, "
+            f"sha256 {str(data.get('sha256', '?'))[:12]})"
+        )
+    if cv:
+        lines.append(
+            f"cross-val     macro-F1 {cv.get('macro_f1', '?')}, accuracy {cv.get('accuracy', '?')} "
+            f"({cv.get('folds', '?')} folds, {cv.get('n_samples', '?')} samples)"
+        )
+    lines.append(f"file sha256   {card.get('model_sha256', '?')}")
+    print("\n".join(lines))
+    return 0
+
+
+# --------------------------------------------------------------------------- errors and main
+class _UsageError(Exception):
+    """A usage problem found by a command handler (exit code 2)."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _message(exc: BaseException) -> str:
+    from .io import ColumnNotFoundError
+
+    if isinstance(exc, ColumnNotFoundError):
+        return exc.describe(f"--{exc.role}-column")
+    text = str(exc) or type(exc).__name__
+    return (
+        text
+        if isinstance(exc, (ValueError, OSError, ImportError, RuntimeError))
+        else f"{type(exc).__name__}: {text}"
+    )
+
+
+def _exit_code(exc: BaseException) -> int:
+    from .io import InputError
+
+    return 2 if isinstance(exc, (InputError, _UsageError)) else 1
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C so that a run stops cleanly and can be resumed."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``maladmin-nlp`` with ``argv`` (default: the process arguments); return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+
+    Returns
+    -------
+    int
+        0 success, 1 failure, 2 usage error, 130 interrupted.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    maladmin-nlp ...
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+
+    lib_logger = logging.getLogger(_LIB_LOGGER)
+    old_level = lib_logger.level
+    handler = _Handler()
+    lib_logger.addHandler(handler)
+    lib_logger.setLevel(logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
+    old_sigterm: Any = None
+    if hasattr(signal, "SIGTERM"):
+        try:
+            old_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread
+            old_sigterm = None
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, *_args, **_kw: lib_logger.warning("%s", message)
+            return int(args.handler(args, handler))
+    except KeyboardInterrupt:
+        hint = ""
+        output = getattr(args, "output", None)
+        if args.command in ("label", "redact") and output:
+            hint = (
+                f"; the completed chunks are kept in {Path(output).name}.partial: "
+                "rerun with --resume to continue"
+            )
+        _err(f"{PROG}: interrupted{hint}")
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            traceback.print_exc()
+        message = _one_line(_message(exc))
+        if message.startswith("No model file at") and getattr(args, "model", None) in (None, "default"):
+            message += _NO_DEFAULT_MODEL
+        _err(f"{PROG}: error: {message}")
+        return _exit_code(exc)
+    finally:
+        lib_logger.removeHandler(handler)
+        lib_logger.setLevel(old_level)
+        if old_sigterm is not None:
+            signal.signal(signal.SIGTERM, old_sigterm)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

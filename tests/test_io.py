@@ -1,0 +1,360 @@
+"""Readers and writers of maladmin_nlp.io, used directly."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from maladmin_nlp.io import (
+    MISSING,
+    ColumnNotFoundError,
+    FormatError,
+    ResumeError,
+    cell_text,
+    detect_encoding,
+    detect_format,
+    find_column,
+    guess_column,
+    guess_text_column,
+    open_table,
+    open_writer,
+    partial_path,
+    read_labelled_file,
+    sniff_delimiter,
+)
+
+TEXT = "Pelayanan di kantor camat lambat, petugas bilang ’besok saja’ — café tutup"
+
+
+# --------------------------------------------------------------------------- encodings
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("cp1252"), "cp1252"),
+        ("Pelayanan lambat, café ".encode("latin-1") + b"\x81", "latin-1"),  # 0x81: undefined in cp1252
+        (TEXT.encode("utf-16"), "utf-16"),
+        (b"no,isi\n1,KTP belum jadi\n", "utf-8"),
+    ],
+    ids=["utf-8", "utf-8-bom", "cp1252", "latin-1", "utf-16", "ascii"],
+)
+def test_detect_encoding(data: bytes, expected: str) -> None:
+    assert detect_encoding(data) == expected
+
+
+def test_detect_encoding_sample_may_cut_a_character(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"a" * 9 + "é".encode())  # the 10-byte sample ends inside "é"
+    assert detect_encoding(path, sample_size=10) == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("no,tanggal,isi\n1,2024-01-02,KTP belum jadi\n2,2024-01-03,Pungli\n", ","),
+        ("no;tanggal;isi\n1;2024-01-02;KTP belum jadi, sudah 3 bulan, kata petugas besok\n", ";"),
+        ("no\ttanggal\tisi\n1\t2024-01-02\tKTP belum jadi, sudah 3 bulan\n", "\t"),
+        ('no|isi\n1|"pungli, katanya uang rokok"\n', "|"),
+        ('no;isi\n1;"baris satu, koma\nbaris dua; titik koma\nbaris tiga"\n2;"lagi, lagi"\n', ";"),
+        ("isi_laporan\nKTP belum jadi\n", ","),
+    ],
+    ids=["comma", "semicolon-with-commas", "tab", "pipe", "multiline-quoted", "one-column"],
+)
+def test_sniff_delimiter(sample: str, expected: str) -> None:
+    assert sniff_delimiter(sample) == expected
+
+
+# --------------------------------------------------------------------------- columns
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["no", "tanggal", "isi_laporan"], "isi_laporan"),
+        (["No", "Isi Laporan", "Instansi"], "Isi Laporan"),
+        (["ID", "ISI_PENGADUAN"], "ISI_PENGADUAN"),
+        (["id", "keluhan", "text"], "keluhan"),  # candidates are tried in order
+        (["id", "uraian"], "uraian"),
+        (["id", "Message"], "Message"),
+        (["id", "tanggal_laporan"], None),  # no partial matches
+    ],
+)
+def test_guess_text_column(columns: list[str], expected: str | None) -> None:
+    assert guess_text_column(columns) == expected
+
+
+def test_guess_column_label() -> None:
+    assert (
+        guess_column(["teks", "Jenis Maladministrasi"], ["label", "jenis_maladministrasi"])
+        == "Jenis Maladministrasi"
+    )
+
+
+def test_find_column_ignores_case() -> None:
+    assert find_column(["No", "Isi_Laporan"], "ISI_LAPORAN") == "Isi_Laporan"
+
+
+def test_find_column_missing_says_what_to_do() -> None:
+    with pytest.raises(ColumnNotFoundError) as info:
+        find_column(["no", "tanggal", "uraian"], "isi", source="laporan.csv")
+    assert info.value.describe("--text-column") == (
+        "column 'isi' not found in laporan.csv; columns are: no, tanggal, uraian — pass --text-column"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a.csv", "csv"), ("a.TSV", "tsv"), ("a.ndjson", "jsonl"), ("a.xlsx", "xlsx"), ("a.pq", "parquet")],
+)
+def test_detect_format(name: str, expected: str) -> None:
+    assert detect_format(name) == expected
+
+
+def test_detect_format_unknown() -> None:
+    with pytest.raises(FormatError, match=r"cannot tell the format of 'arsip.dat'"):
+        detect_format("arsip.dat")
+
+
+# --------------------------------------------------------------------------- CSV reader
+def test_csv_reader_ragged_rows_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "no,isi,instansi\n"
+        "1,Petugas minta uang, katanya biaya admin,Kelurahan\n"  # unquoted comma in the text
+        "2,KTP belum jadi\n"  # a field short
+        "\n"  # blank line: not a record
+        "3,Lengkap,Dinas\n",
+        encoding="utf-8",
+    )
+    with open_table(path) as table:
+        records = list(table.records(extra_into=1))
+    assert [r.number for r in records] == [1, 2, 3]
+    assert records[0].values == ["1", "Petugas minta uang, katanya biaya admin", "Kelurahan"]
+    assert "joined into 'isi'" in records[0].problem
+    assert records[1].values == ["2", "KTP belum jadi", ""]
+    assert "left empty" in records[1].problem
+    assert records[2].problem == ""
+
+
+def test_csv_reader_extra_fields_default_to_last_column(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("no,isi\n1,satu,dua,tiga\n", encoding="utf-8")
+    with open_table(path) as table:
+        (record,) = table.records()
+    assert record.values == ["1", "satu,dua,tiga"]
+
+
+def test_csv_reader_multiline_bom_and_duplicate_headers(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(codecs.BOM_UTF8 + b'no;isi;isi;\n1;"baris satu\r\nbaris ""dua"""; x;\n')
+    with open_table(path) as table:
+        assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
+        assert table.columns == ["no", "isi", "isi_2", "column_4"]
+        (record,) = table.records()
+    assert record.values == ["1", 'baris satu\r\nbaris "dua"', " x", ""]
+
+
+def test_csv_reader_undecodable_bytes_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes("no,isi\n1,café lambat\n2,biasa\n".encode("cp1252"))
+    with open_table(path, encoding="utf-8") as table:
+        first, second = table.records()
+    assert first.values == ["1", "caf\ufffd lambat"]
+    assert first.undecodable == (1,)
+    assert "not valid in utf-8" in first.problem
+    assert second.undecodable == () and second.problem == ""
+
+
+def test_csv_reader_tsv_and_given_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "a.tsv"
+    path.write_text("no\tisi\n1\tpungli, katanya; uang rokok\n", encoding="utf-8")
+    with open_table(path) as table:
+        assert table.format == "tsv"
+        assert [r.values for r in table.records()] == [["1", "pungli, katanya; uang rokok"]]
+    txt = tmp_path / "a.txt"
+    txt.write_text("no|isi\n1|x\n", encoding="utf-8")
+    with open_table(txt, delimiter="|") as table:
+        assert table.columns == ["no", "isi"]
+
+
+def test_csv_reader_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "kosong.csv"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"kosong\.csv is empty"):
+        open_table(path)
+
+
+def test_open_table_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="input file not found"):
+        open_table(tmp_path / "tidak_ada.csv")
+
+
+# --------------------------------------------------------------------------- JSONL reader
+def test_jsonl_reader(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"id": 1, "isi": "KTP belum jadi"}\n'
+        "\n"
+        '{"id": 2, "isi": "pungli", "kanal": "SP4N"}\n'
+        "not json\n"
+        '["a list"]\n',
+        encoding="utf-8",
+    )
+    with open_table(path) as table:
+        assert table.columns == ["id", "isi", "kanal"]
+        assert table.total_rows == 4
+        records = list(table.records())
+    assert records[0].values == [1, "KTP belum jadi", MISSING]
+    assert records[1].values == [2, "pungli", "SP4N"]
+    assert "not valid JSON" in records[2].problem
+    assert "JSON list, not an object" in records[3].problem
+
+
+# --------------------------------------------------------------------------- writers
+def test_cell_text() -> None:
+    assert [cell_text(v) for v in ("a", None, MISSING, False, 1.5, [1, "é"], float("nan"))] == [
+        "a",
+        "",
+        "",
+        "false",
+        "1.5",
+        '[1, "é"]',
+        "",
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_writer_resume_cuts_back_to_checkpoint(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"hasil.{fmt}"
+    writer = open_writer(out, fmt, ["no", "isi"])
+    writer.write([["1", "satu"], ["2", "dua"]])
+    position = writer.checkpoint()
+    writer.write([["3", "tiga (never checkpointed)"]])
+    writer.close()  # as if the process died here
+    assert not out.exists() and partial_path(out).exists()
+
+    writer = open_writer(out, fmt, ["no", "isi"], resume_from=position)
+    writer.write([["3", "tiga"]])
+    writer.commit()
+    assert not partial_path(out).exists()
+    if fmt == "csv":
+        assert out.read_text(encoding="utf-8") == "no,isi\n1,satu\n2,dua\n3,tiga\n"
+    else:
+        assert [json.loads(line)["isi"] for line in out.read_text(encoding="utf-8").splitlines()] == [
+            "satu",
+            "dua",
+            "tiga",
+        ]
+
+
+def test_writer_resume_needs_the_partial_file(tmp_path: Path) -> None:
+    with pytest.raises(ResumeError, match=r"partial output .* is missing"):
+        open_writer(tmp_path / "hasil.csv", "csv", ["a"], resume_from=10)
+
+
+def test_jsonl_writer_leaves_out_missing_keys(tmp_path: Path) -> None:
+    out = tmp_path / "b.jsonl"
+    writer = open_writer(out, "jsonl", ["id", "kanal"])
+    writer.write([[1, MISSING], [2, None]])
+    writer.commit()
+    assert out.read_text(encoding="utf-8") == '{"id": 1}\n{"id": 2, "kanal": null}\n'
+
+
+def test_parquet_writer_resume_and_types(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "hasil.parquet"
+    cols = ["isi", "confidence", "needs_review"]
+    writer = open_writer(out, "parquet", cols, types=[None, "float", "bool"])
+    writer.write([["satu", 0.5, True]])
+    position = writer.checkpoint()
+    writer.write([["lost", 0.1, False]])
+    writer.close()
+    writer = open_writer(out, "parquet", cols, types=[None, "float", "bool"], resume_from=position)
+    writer.write([["dua", None, None]])
+    writer.commit()
+    table = pq.read_table(out)
+    assert table.to_pylist() == [
+        {"isi": "satu", "confidence": 0.5, "needs_review": True},
+        {"isi": "dua", "confidence": None, "needs_review": None},
+    ]
+    assert str(table.schema.field("confidence").type) == "double"
+
+
+def test_excel_writer_keeps_text_that_looks_like_a_formula(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "hasil.xlsx"
+    writer = open_writer(out, "xlsx", ["isi", "n"])
+    writer.write([["=== tolong ===", 1], ["kontrol\x07char", None]])
+    writer.commit()
+    wb = openpyxl.load_workbook(out)
+    assert list(wb.active.values) == [("isi", "n"), ("=== tolong ===", 1), ("kontrolchar", None)]
+
+
+def test_excel_and_parquet_readers(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["No", "Isi Laporan", None])
+    ws.append([1, "KTP belum jadi", None])
+    ws.append([None, None, None])  # an empty row is not a record
+    ws.append([2, "Pungli", "catatan tanpa judul"])
+    wb.save(tmp_path / "a.xlsx")
+    with open_table(tmp_path / "a.xlsx") as table:
+        assert table.columns == ["No", "Isi Laporan"]
+        records = list(table.records())
+    assert [r.values for r in records] == [[1, "KTP belum jadi"], [2, "Pungli"]]
+    assert "left out" in records[1].problem
+
+    pq.write_table(pa.table({"id": [1, 2, 3], "isi": ["a", None, "c"]}), tmp_path / "a.parquet")
+    with open_table(tmp_path / "a.parquet", batch_size=2) as table:
+        assert table.total_rows == 3
+        assert [r.values for r in table.records()] == [[1, "a"], [2, None], [3, "c"]]
+
+
+@pytest.mark.parametrize(("module", "suffix"), [("openpyxl", "xlsx"), ("pyarrow.parquet", "parquet")])
+def test_missing_extra_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, suffix: str
+) -> None:
+    path = tmp_path / f"a.{suffix}"
+    path.write_bytes(b"not really")
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=r"pip install 'maladmin-nlp\[io\]'"):
+        open_table(path)
+
+
+# --------------------------------------------------------------------------- labelled files
+def test_read_labelled_file_checks_rows(tmp_path: Path) -> None:
+    path = tmp_path / "latih.csv"
+    path.write_text(
+        "teks,kategori\nKTP belum jadi,penundaan_berlarut\n,tidak_patut\nPungli,\nBentak,tidak_patutt\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"3 rows of latih.csv cannot be used: row 2: empty text; row 3: empty "
+        r"label; row 4: unknown label 'tidak_patutt'",
+    ) as info:
+        read_labelled_file(path, valid_labels={"penundaan_berlarut", "tidak_patut"})
+    assert "Valid labels: penundaan_berlarut, tidak_patut" in str(info.value)
+    data = read_labelled_file(path, valid_labels={"penundaan_berlarut", "tidak_patut"}, skip_invalid=True)
+    assert (data.texts, data.labels, data.rows, data.n_skipped) == (
+        ["KTP belum jadi"],
+        ["penundaan_berlarut"],
+        [1],
+        3,
+    )
+    assert data.label_column == "kategori" and len(data.sha256) == 64
+
+
+def test_read_labelled_file_missing_label_column(tmp_path: Path) -> None:
+    path = tmp_path / "latih.csv"
+    path.write_text("teks,kelompok\na,b\n", encoding="utf-8")
+    with pytest.raises(
+        ColumnNotFoundError, match=r"no label column found in latih\.csv; columns are: teks, kelompok"
+    ):
+        read_labelled_file(path)
