@@ -4,8 +4,14 @@ import warnings
 import numpy as np
 import pytest
 
-from maladmin_nlp import ComplaintClassifier, ModelFormatError, ModelIntegrityError, ModelVersionWarning
-from maladmin_nlp import load_model, save_model
+from maladmin_nlp import (
+    ComplaintClassifier,
+    ModelFormatError,
+    ModelIntegrityError,
+    ModelVersionWarning,
+    load_model,
+    save_model,
+)
 from maladmin_nlp.persistence import card_path, default_model_path, read_card
 
 TEXTS = [
@@ -158,3 +164,40 @@ def test_default_model_loads_and_classifies():
     assert model.card_["labels"] == card["labels"]
     pred = model.classify("Sudah 6 bulan e-KTP saya belum jadi padahal sudah rekam")
     assert pred.label == "penundaan_berlarut"
+
+
+def test_skops_format_round_trip_without_pickle(model, tmp_path):
+    pytest.importorskip("skops")
+    path = save_model(model, tmp_path / "m.skops", format="skops")
+    card = read_card(path)
+    assert card["serialization"] == "skops"
+    again = load_model(path)
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+
+def test_skops_refuses_untrusted_types(model, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    import hashlib
+    from fractions import Fraction
+
+    path = save_model(model, tmp_path / "m.skops", format="skops")
+    sio.dump(Fraction(1, 3), path)  # a type outside the allow-list
+    cpath = card_path(path)
+    card = json.loads(cpath.read_text())
+    card["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    cpath.write_text(json.dumps(card))
+    with pytest.raises(ModelFormatError, match="does not trust"):
+        load_model(path)
+
+
+def test_unknown_save_format(model, tmp_path):
+    with pytest.raises(ValueError, match="format must be"):
+        save_model(model, tmp_path / "m.x", format="pickle")
+
+
+def test_missing_default_model_message_says_what_to_do(monkeypatch, tmp_path):
+    import maladmin_nlp.persistence as persistence
+
+    monkeypatch.setattr(persistence, "default_model_path", lambda: tmp_path / "none" / "model.joblib")
+    with pytest.raises(FileNotFoundError, match="reinstall maladmin-nlp or train one"):
+        load_model()

@@ -99,6 +99,7 @@ def save_model(
     metrics: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     compress: int = 3,
+    format: str = "joblib",
 ) -> Path:
     """Save a fitted model as a joblib file with a JSON model card beside it.
 
@@ -119,15 +120,21 @@ def save_model(
     extra : dict, default=None
         Anything else to record in the card.
     compress : int, default=3
-        joblib compression level.
+        Compression level (joblib; for skops, 0 stores and anything else deflates).
+    format : {"joblib", "skops"}, default="joblib"
+        ``"joblib"`` is a pickle: fast, but only safe to load from sources you trust. ``"skops"``
+        (needs ``pip install 'maladmin-nlp[skops]'``) stores the model in skops' format, which
+        :func:`load_model` opens without unpickling, accepting only the types this library uses:
+        use it to share models with people who should not have to trust you. It is larger and
+        slower to save and load.
 
     Returns
     -------
     pathlib.Path
         The path of the model file.
     """
-    import joblib
-
+    if format not in ("joblib", "skops"):
+        raise ValueError(f"format must be 'joblib' or 'skops'; got {format!r}")
     if not isinstance(model, ComplaintClassifier) or not hasattr(model, "pipeline_"):
         raise TypeError("save_model() expects a fitted ComplaintClassifier; call fit() first.")
     path = Path(path)
@@ -136,7 +143,15 @@ def save_model(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        joblib.dump(model, tmp, compress=compress)
+        if format == "skops":
+            import zipfile
+
+            sio = _import_skops()
+            sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
+        else:
+            import joblib
+
+            joblib.dump(model, tmp, compress=compress)
         digest = _sha256(tmp)
         size = tmp.stat().st_size
         card = {
@@ -152,7 +167,10 @@ def save_model(
             "model_file": path.name,
             "model_sha256": digest,
             "model_size": size,
-            "serialization": "joblib (pickle): load only files you trust",
+            "serialization": format,
+            "serialization_note": "joblib files are pickles: load only files you trust"
+            if format == "joblib"
+            else "skops: loaded without pickle, only maladmin_nlp and scikit-learn types are trusted",
         }
         if extra:
             card["extra"] = _json_safe(extra)
@@ -225,6 +243,38 @@ def _check_versions(card: dict[str, Any], model_file: Path) -> None:
         )
 
 
+_SKOPS_TRUSTED = frozenset(
+    {
+        "builtins.frozenset",
+        "maladmin_nlp.classifier.ComplaintClassifier",
+        "maladmin_nlp.preprocessing.IndonesianPreprocessor",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.calibration._TemperatureScaling",
+        "sklearn.isotonic.IsotonicRegression",
+    }
+)
+
+
+def _import_skops() -> Any:
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ImportError("The skops model format needs skops: pip install 'maladmin-nlp[skops]'") from exc
+    return sio
+
+
+def _load_skops(model_file: Path) -> Any:
+    sio = _import_skops()
+    untrusted = set(sio.get_untrusted_types(file=model_file))
+    unexpected = sorted(untrusted - _SKOPS_TRUSTED)
+    if unexpected:
+        raise ModelFormatError(
+            f"{model_file} contains types maladmin_nlp does not trust: {', '.join(unexpected)}. It was not loaded."
+        )
+    return sio.load(model_file, trusted=sorted(untrusted))
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifier:
     """Load a model saved with :func:`save_model`, or the shipped default model.
 
@@ -256,10 +306,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifie
     ModelVersionWarning
         The model was saved with other versions of maladmin_nlp, scikit-learn, numpy or PySastrawi.
     """
-    import joblib
-
     model_file = Path(path) if path is not None else default_model_path()
-    card = read_card(model_file)
+    card = read_card(path if path is not None else None)
     digest = _sha256(model_file)
     if digest != card["model_sha256"]:
         raise ModelIntegrityError(
@@ -267,10 +315,18 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifie
             "the file was modified, truncated or replaced. It was not loaded. Re-download or re-save the model."
         )
     _check_versions(card, model_file)
+    serialization = card.get("serialization", "joblib")
     try:
-        model = joblib.load(model_file)
+        if serialization == "skops":
+            model = _load_skops(model_file)
+        else:
+            import joblib
+
+            model = joblib.load(model_file)
+    except ModelFormatError:
+        raise
     except Exception as exc:  # a file whose hash matches but cannot be read
-        raise ModelFormatError(f"{model_file} could not be read as a joblib model: {exc}") from exc
+        raise ModelFormatError(f"{model_file} could not be read as a {serialization} model: {exc}") from exc
     if not isinstance(model, ComplaintClassifier):
         raise ModelFormatError(
             f"{model_file} holds a {type(model).__name__}, not a maladmin_nlp ComplaintClassifier."
