@@ -88,3 +88,31 @@ def test_adapt_returns_a_new_model_and_leaves_the_old_one(model):
     assert 0 < info["n_pseudo_labelled"] <= 2 * len(model.classes_)
     assert (model.predict_proba(X) == before).all()
     assert set(adapted.classes_) == set(model.classes_)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_sheet_texts_are_never_formulas(tmp_path, suffix):
+    if suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+    path = tmp_path / f"sheet{suffix}"
+    evil = '=HYPERLINK("http://x.invalid","klik")'
+    write_annotation_sheet(path, [evil, "-biasa saja"])
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path)
+        assert wb["label"]["B2"].data_type == "s"
+        wb["label"]["E2"] = "bukan_maladministrasi"
+        wb["label"]["E3"] = "bukan_maladministrasi"
+        wb.save(path)
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert any(line.startswith("1,'=HYPERLINK") or ",\"'=HYPERLINK" in line for line in lines)
+        body = [line for line in lines if not line.startswith("#")]
+        data = list(csv.reader(body))
+        for row in data[1:]:
+            row[4] = "bukan_maladministrasi"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(data)
+    texts, _ = read_annotation_sheet(path)
+    assert texts == [evil, "-biasa saja"]

@@ -37,6 +37,9 @@ __all__ = ["SHEET_COLUMNS", "read_annotation_sheet", "select_for_annotation", "w
 
 logger = logging.getLogger(__name__)
 
+_FORMULA_START = ("=", "+", "-", "@")
+_QUOTED_FORMULA_START = tuple("'" + c for c in _FORMULA_START)
+
 SHEET_COLUMNS = ("id", "text", "predicted_label", "confidence", "label", "secondary", "note")
 """Columns of a labelling sheet; annotators fill ``label`` (and optionally ``secondary``, ``note``)."""
 
@@ -130,6 +133,12 @@ def write_annotation_sheet(
         [str(i), t, p, "" if np.isnan(c) else f"{c:.3f}", "", "", ""]
         for i, t, p, c in zip(ids, texts, predicted, confidences)
     ]
+    if path.suffix.lower() != ".xlsx":
+        # a complaint starting with = + - @ would run as a formula when the CSV is opened in a
+        # spreadsheet: quote it (read_annotation_sheet removes the quote again)
+        for row in rows:
+            if row[1][:1] in _FORMULA_START:
+                row[1] = "'" + row[1]
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     try:
@@ -162,6 +171,9 @@ def _write_xlsx(path: Path, rows: list[list[str]], labels: Sequence[str]) -> Non
     ws.append(list(SHEET_COLUMNS))
     for row in rows:
         ws.append(row)
+    for (cell,) in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        if isinstance(cell.value, str) and cell.value[:1] in _FORMULA_START:
+            cell.data_type = "s"  # complaint text, never a formula
     guide = wb.create_sheet("panduan")
     for row in _guide_rows():
         guide.append(row)
@@ -215,6 +227,8 @@ def read_annotation_sheet(
     for offset, row in enumerate(raw[1:], start=1):
         row_no = start_row + offset
         text = row[t_col].strip() if t_col < len(row) else ""
+        if text[:2] in _QUOTED_FORMULA_START:
+            text = text[1:]
         label = row[l_col].strip() if l_col < len(row) else ""
         if not label:
             if require_all:

@@ -1,4 +1,5 @@
-"""Whole files in one call: label an archive, redact it, train on it, evaluate on it.
+"""Whole files in one call: label an archive, redact it, train on it, evaluate on it, adapt a model
+to it, and pick complaints from it for labelling.
 
 :func:`label_file` streams an archive of any size in chunks, optionally over several processes,
 and writes every input row, unchanged and in order, with its label, confidence, review flag,
@@ -53,9 +54,12 @@ from .io import (
     Record,
     ResumeError,
     TableReader,
+    cell_text,
     check_format,
     detect_format,
+    file_sha256,
     find_column,
+    guess_column,
     guess_text_column,
     open_table,
     open_writer,
@@ -66,10 +70,14 @@ from .normalize import redact
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_EXTRA_WEIGHT",
+    "ID_COLUMN_CANDIDATES",
     "OUTPUT_COLUMNS",
     "BatchSummary",
     "Progress",
     "WorkerError",
+    "adapt_file",
+    "annotate_file",
     "evaluate_file",
     "format_evidence",
     "label_file",
@@ -82,6 +90,27 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 2000
 """Rows per chunk: the unit of work, of parallelism and of resumption."""
+
+DEFAULT_EXTRA_WEIGHT = 3
+"""How many times :func:`train_file` repeats each row of a labelling sheet (``extra``)."""
+
+ID_COLUMN_CANDIDATES = (
+    "id_laporan",
+    "nomor_laporan",
+    "no_laporan",
+    "kode_laporan",
+    "nomor_registrasi",
+    "no_registrasi",
+    "nomor_tiket",
+    "no_tiket",
+    "id",
+    "kode",
+    "nomor",
+    "no",
+    "report_id",
+    "ticket_id",
+)
+"""Column names tried, in this order, for the ids of a labelling sheet (:func:`annotate_file`)."""
 
 OUTPUT_COLUMNS = ("label", "label_name", "confidence", "needs_review", "evidence", "error")
 """Columns :func:`label_file` adds after the input columns (prefixed ``pred_`` if the input has them)."""
@@ -1024,9 +1053,11 @@ class _RegroupedRedact:
 
 
 def train_file(
-    data: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None,
     model_path: str | os.PathLike[str],
     *,
+    extra: str | os.PathLike[str] | None = None,
+    extra_weight: int = DEFAULT_EXTRA_WEIGHT,
     text_column: str | None = None,
     label_column: str | None = None,
     cv: int = 5,
@@ -1037,25 +1068,38 @@ def train_file(
     delimiter: str | None = None,
     **params: Any,
 ) -> tuple[Path, Any]:
-    """Train a model on a labelled file, cross-validate it and save it with its model card.
+    """Train a model on a labelled file and/or a filled labelling sheet, cross-validate it, save it.
 
     Parameters
     ----------
-    data : str or path-like
-        Labelled file (any format :func:`maladmin_nlp.io.open_table` reads).
+    data : str, path-like or None
+        Labelled file (any format :func:`maladmin_nlp.io.open_table` reads). ``None`` (only with
+        ``extra``) trains on the packaged corpus (:func:`maladmin_nlp.datasets.load_corpus`) plus
+        the sheet.
     model_path : str or path-like
         Where to write the model (``.joblib``); the card goes beside it.
+    extra : str or path-like, default=None
+        A labelling sheet filled by annotators (``.csv`` or ``.xlsx``, written by
+        :func:`annotate_file`), read with :func:`maladmin_nlp.annotation.read_annotation_sheet`:
+        rows with an empty ``label`` are left out, an invalid label or an empty text stops
+        training with the row numbers (:class:`~maladmin_nlp.io.InputError`).
+    extra_weight : int, default=3
+        Each sheet row is repeated this many times, so a few hundred labels from your own archive
+        count against thousands of corpus complaints.
     text_column, label_column : str, default=None
-        Guessed from common names when not given.
+        Of ``data``; guessed from common names when not given.
     cv : int, default=5
-        Cross-validation folds; 0 skips cross-validation.
+        Cross-validation folds; 0 skips cross-validation. With ``extra`` the folds split distinct
+        rows and the sheet's rows are repeated only in the training folds, so a repeated row is
+        never scored by a model that saw it.
     custom_labels : bool, default=False
         Allow labels outside the taxonomy (:data:`maladmin_nlp.LABELS`); by default an unknown
-        label is refused, which catches typos.
+        label is refused, which catches typos. The sheet may then also use ``data``'s labels.
     skip_invalid : bool, default=False
-        Leave out rows with an empty text or an empty/invalid label instead of refusing the file.
+        Leave out rows of ``data`` with an empty text or an empty/invalid label instead of refusing
+        the file (the sheet is always checked strictly).
     input_format, encoding, delimiter : str, default=None
-        See :func:`maladmin_nlp.io.open_table`.
+        Of ``data``; see :func:`maladmin_nlp.io.open_table`.
     **params
         :class:`~maladmin_nlp.ComplaintClassifier` parameters (``model``, ``C``,
         ``char_ngram_range``...).
@@ -1069,9 +1113,16 @@ def train_file(
 
     Raises
     ------
+    InputError
+        Neither ``data`` nor ``extra``; an invalid sheet row (named by row number); a sheet with no
+        labelled row.
     ValueError
-        Invalid rows (named by row number), fewer than two labels, or a label with fewer examples
-        than ``cv``.
+        Invalid rows of ``data`` (named by row number), fewer than two labels, or a label with
+        fewer examples than ``cv``.
+
+    See Also
+    --------
+    annotate_file : write the labelling sheet that ``extra`` reads back.
 
     Examples
     --------
@@ -1082,6 +1133,16 @@ def train_file(
     >>> path, report = train_file(tmp / "latih.csv", tmp / "model.joblib", cv=3, calibration=None)
     >>> path.name, round(report.macro_f1, 2)
     ('model.joblib', 1.0)
+
+    Adding a filled labelling sheet, each of its rows counted twice:
+
+    >>> sheet = "id,text,predicted_label,confidence,label,secondary,note\\n7,petugas membentak,,,tidak_patut,,\\n"
+    >>> _ = (tmp / "lembar.csv").write_text(sheet, encoding="utf-8")
+    >>> path, _ = train_file(tmp / "latih.csv", tmp / "m2.joblib", extra=tmp / "lembar.csv", extra_weight=2,
+    ...                      cv=0, calibration=None)
+    >>> from maladmin_nlp.persistence import read_card
+    >>> [s["n_samples"] for s in read_card(path)["training_data"]["sources"]]
+    [6, 1]
     """
     from .persistence import save_model
     from .taxonomy import LABELS
@@ -1089,21 +1150,61 @@ def train_file(
 
     if cv < 0 or cv == 1:
         raise InputError(f"cv must be 0 (no cross-validation) or at least 2; got {cv}")
-    src = Path(data)
-    labelled = read_labelled_file(
-        src,
-        text_column=text_column,
-        label_column=label_column,
-        format=input_format,
-        encoding=encoding,
-        delimiter=delimiter,
-        valid_labels=None if custom_labels else LABELS,
-        skip_invalid=skip_invalid,
-    )
-    counts = Counter(labelled.labels)
+    if data is None and extra is None:
+        raise InputError("nothing to train on: give a labelled file (data), a labelling sheet (extra), or both")
+    if extra_weight < 1:
+        raise InputError(f"extra_weight must be at least 1; got {extra_weight}")
+    if data is None:
+        texts, labels, base = _corpus_source(
+            text_column=text_column,
+            label_column=label_column,
+            skip_invalid=skip_invalid,
+            input_format=input_format,
+            encoding=encoding,
+            delimiter=delimiter,
+        )
+        name = "the packaged corpus"
+    else:
+        src = Path(data)
+        labelled = read_labelled_file(
+            src,
+            text_column=text_column,
+            label_column=label_column,
+            format=input_format,
+            encoding=encoding,
+            delimiter=delimiter,
+            valid_labels=None if custom_labels else LABELS,
+            skip_invalid=skip_invalid,
+        )
+        texts, labels = labelled.texts, labelled.labels
+        name = src.name
+        base = {
+            "source": str(src),
+            "sha256": labelled.sha256,
+            "n_samples": len(labelled),
+            "text_column": labelled.text_column,
+            "label_column": labelled.label_column,
+            "rows_skipped": labelled.n_skipped,
+        }
+    repeats = [1] * len(texts)
+    sheet: dict[str, Any] | None = None
+    if extra is not None:
+        valid = tuple(dict.fromkeys([*LABELS, *labels])) if custom_labels else LABELS
+        sheet_texts, sheet_labels = _read_sheet(extra, valid)
+        sheet = {
+            "source": str(extra),
+            "sha256": file_sha256(extra),
+            "n_samples": len(sheet_texts),
+            "weight": extra_weight,
+        }
+        texts, labels = [*texts, *sheet_texts], [*labels, *sheet_labels]
+        repeats += [extra_weight] * len(sheet_texts)
+        name = f"{name} + {Path(extra).name}"
+
+    counts = Counter(labels)
     if len(counts) < 2:
         raise ValueError(
-            f"{src.name} has {len(labelled)} usable rows with {len(counts)} label(s) "
+            f"{name} has {len(texts)} usable rows with {len(counts)} label(s) "
             f"({', '.join(counts) or 'none'}); "
             "training needs at least 2 different labels"
         )
@@ -1111,28 +1212,128 @@ def train_file(
         label, smallest = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
         if smallest < cv:
             raise ValueError(
-                f"label {label!r} has only {smallest} example(s) in {src.name}, fewer than the {cv} "
+                f"label {label!r} has only {smallest} example(s) in {name}, fewer than the {cv} "
                 "cross-validation folds; add examples, lower cv (--cv) or skip cross-validation (--cv 0)"
             )
-    logger.info("training on %d rows of %s (%d labels)", len(labelled), src.name, len(counts))
-    model, report = train(labelled.texts, labelled.labels, cv=cv or None, **params)
     metrics: dict[str, Any] = {}
+    if sheet is None:
+        logger.info("training on %d rows of %s (%d labels)", len(texts), name, len(counts))
+        model, report = train(texts, labels, cv=cv or None, **params)
+        training_data = base
+    else:
+        logger.info(
+            "training on %d rows of %s, the sheet's %d rows counted %d times (%d labels)",
+            len(texts),
+            name,
+            sheet["n_samples"],
+            extra_weight,
+            len(counts),
+        )
+        report = _cross_validate_repeated(texts, labels, repeats, cv=cv, params=params) if cv else None
+        weighted = [(t, y) for t, y, k in zip(texts, labels, repeats) for _ in range(k)]
+        model, _ = train([t for t, _ in weighted], [y for _, y in weighted], cv=None, **params)
+        training_data = _combined_source(base, sheet, texts, labels, n_rows=len(weighted))
     if report is not None:
         metrics["cross_validation"] = {"folds": cv, "shuffle_seed": 0, **report.to_dict()}
-    path = save_model(
-        model,
-        model_path,
-        training_data={
-            "source": str(src),
-            "sha256": labelled.sha256,
-            "n_samples": len(labelled),
-            "text_column": labelled.text_column,
-            "label_column": labelled.label_column,
-            "rows_skipped": labelled.n_skipped,
-        },
-        metrics=metrics,
-    )
+        if sheet is not None:
+            metrics["cross_validation"]["note"] = (
+                f"folds split the {len(texts)} distinct rows; sheet rows are repeated "
+                f"x{extra_weight} in the training folds only"
+            )
+    path = save_model(model, model_path, training_data=training_data, metrics=metrics)
     return path, report
+
+
+def _packaged_corpus() -> tuple[list[str], list[str], dict[str, Any]]:
+    """Texts, labels and card entry of the packaged corpus (looked up at call time, so tests can swap it)."""
+    from . import datasets
+
+    corpus = datasets.load_corpus()
+    source = {
+        "source": "maladmin_nlp packaged corpus (src/maladmin_nlp/data/corpus.jsonl)",
+        "sha256": datasets.corpus_sha256(),
+        "n_samples": len(corpus),
+    }
+    return corpus.texts, corpus.labels, source
+
+
+def _corpus_source(**ignored: Any) -> tuple[list[str], list[str], dict[str, Any]]:
+    """The packaged corpus as training data, warning about options that only describe a data file."""
+    given = [f"{key}={value!r}" for key, value in ignored.items() if value]
+    if given:
+        warnings.warn(
+            f"{', '.join(given)} ignored: these describe a labelled data file, and none was given "
+            "(training on the packaged corpus + the labelling sheet)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return _packaged_corpus()
+
+
+def _read_sheet(path: str | os.PathLike[str], labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A filled labelling sheet's labelled rows; any problem with it is an :class:`InputError`."""
+    from .annotation import read_annotation_sheet
+
+    sheet = Path(path)
+    try:
+        texts, sheet_labels = read_annotation_sheet(sheet, labels=labels)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{sheet.name} is not UTF-8 text; save it again as 'CSV UTF-8' (or as .xlsx) and retry"
+        ) from None
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if not texts:
+        raise InputError(
+            f"{sheet.name} has no labelled rows: fill its 'label' column (see the list of labels at its top, "
+            "or the 'panduan' sheet of an .xlsx) and retry"
+        )
+    return texts, sheet_labels
+
+
+def _combined_source(
+    base: dict[str, Any], sheet: dict[str, Any], texts: list[str], labels: list[str], *, n_rows: int
+) -> dict[str, Any]:
+    from .training import data_sha256
+
+    base_name = "packaged corpus" if "packaged corpus" in base["source"] else Path(base["source"]).name
+    return {
+        "source": (
+            f"{base_name} ({base['n_samples']}) + labelling sheet {Path(sheet['source']).name} "
+            f"({sheet['n_samples']}, each x{sheet['weight']})"
+        ),
+        "sha256": data_sha256(texts, labels),
+        "sha256_of": "the distinct texts and labels trained on (maladmin_nlp.training.data_sha256)",
+        "n_samples": len(texts),
+        "n_training_rows": n_rows,
+        "sources": [base, sheet],
+    }
+
+
+def _cross_validate_repeated(
+    texts: Sequence[str], labels: Sequence[str], repeats: Sequence[int], *, cv: int, params: dict[str, Any]
+) -> Any:
+    """Stratified k-fold over distinct rows, each training fold repeating rows ``repeats`` times.
+
+    With every repeat 1 this gives the folds and predictions of
+    :func:`maladmin_nlp.evaluation.cross_validate` (same splitter, same seed).
+    """
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    from .classifier import ComplaintClassifier
+    from .evaluation import score_predictions
+
+    y = np.asarray([str(v) for v in labels], dtype=object)
+    predicted = np.empty(len(y), dtype=object)
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
+        fit_idx = [i for i in train_idx for _ in range(repeats[i])]
+        model = ComplaintClassifier(**params).fit([texts[i] for i in fit_idx], y[fit_idx])
+        predicted[test_idx] = model.predict([texts[i] for i in test_idx])
+    report = score_predictions(list(y), list(predicted))
+    logger.info("cross-validated macro-F1 %.3f over %d folds", report.macro_f1, cv)
+    return report
 
 
 def evaluate_file(
@@ -1204,3 +1405,380 @@ def evaluate_file(
     if report is not None:
         write_html_report(result, str(report), title=f"maladmin_nlp evaluation on {Path(data).name}")
     return result
+
+
+# --------------------------------------------------------------------------- the labelling loop
+@dataclass
+class _ArchiveTexts:
+    """The usable texts of an archive's text column, with their row numbers and ids."""
+
+    texts: list[str]
+    rows: list[int]
+    ids: list[str]
+    text_column: str
+    id_column: str | None
+    n_rows: int = 0
+    n_empty: int = 0
+    n_undecodable: int = 0
+
+
+def _read_texts(
+    path: str | os.PathLike[str],
+    *,
+    text_column: str | None,
+    id_column: str | None = None,
+    guess_id: bool = False,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> _ArchiveTexts:
+    """Stream an archive's text column (guessed like :func:`label_file`'s), leaving out empty texts."""
+    src = Path(path)
+    with open_table(src, format=input_format, encoding=encoding, delimiter=delimiter) as table:
+        icol = find_column(table.columns, id_column, source=src.name, role="id") if id_column else None
+        tcol = _resolve_text_columns(table, [text_column], "read")[0]
+        if icol is None and guess_id:
+            icol = guess_column([c for c in table.columns if c != tcol], ID_COLUMN_CANDIDATES)
+            if icol is not None:
+                logger.info(
+                    "using column %r of %s as the row id (guessed; pass the id column to choose another)",
+                    icol,
+                    src.name,
+                )
+        ti = table.columns.index(tcol)
+        ii = table.columns.index(icol) if icol is not None else None
+        out = _ArchiveTexts([], [], [], tcol, icol)
+        for rec in table.records(extra_into=ti):
+            out.n_rows += 1
+            if ti in rec.undecodable:
+                out.n_undecodable += 1
+                continue
+            text = _text_of(rec.values[ti])[0]
+            if text is None:
+                out.n_empty += 1
+                continue
+            out.texts.append(text)
+            out.rows.append(rec.number)
+            out.ids.append(cell_text(rec.values[ii]) if ii is not None else str(rec.number))
+        encoding_used = table.encoding
+    if out.n_undecodable:
+        logger.warning(
+            "left out %d rows of %s whose text is not valid %s; pass the file's encoding (--encoding)",
+            out.n_undecodable,
+            src.name,
+            encoding_used,
+        )
+    if out.n_empty:
+        logger.info("left out %d of %d rows of %s with an empty text", out.n_empty, out.n_rows, src.name)
+    if not out.texts:
+        raise InputError(
+            f"{src.name} has no complaint text: column {tcol!r} is empty or unreadable in all "
+            f"{out.n_rows} rows; pass the text column (--text-column)"
+        )
+    return out
+
+
+def _check_not_input(src: Path, dest: Path, what: str) -> None:
+    if dest.exists() and src.exists() and dest.resolve() == src.resolve():
+        raise InputError(f"the {what} {dest} is the input archive; write it to another file")
+
+
+def _model_source(model: Any) -> str:
+    if model is None:
+        return "the shipped default model"
+    return str(model) if isinstance(model, (str, os.PathLike)) else "a model object"
+
+
+def _as_model(model: Any) -> Any:
+    from .persistence import load_model
+
+    return load_model(model) if model is None or isinstance(model, (str, os.PathLike)) else model
+
+
+def adapt_file(
+    archive: str | os.PathLike[str],
+    model_path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    text_column: str | None = None,
+    per_class: int = 100,
+    min_confidence: float = 0.6,
+    base_texts: Sequence[str] | None = None,
+    base_labels: Sequence[str] | None = None,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Adapt a model to an unlabelled archive and save it with its card.
+
+    Reads the archive's text column and calls :func:`maladmin_nlp.adaptation.adapt`: the model
+    labels the archive, its most confident predictions of each label join the base training
+    data as pseudo-labels, and a copy of the model is refit on both.
+
+    Parameters
+    ----------
+    archive : str or path-like
+        The unlabelled archive (any format :func:`maladmin_nlp.io.open_table` reads).
+    model_path : str or path-like
+        Where to write the adapted model (``.joblib``); the card goes beside it and records the
+        archive's SHA-256, the base model and data, and ``adapt``'s counts (under ``extra``).
+    model : ComplaintClassifier, str, path-like or None, default=None
+        The base model: fitted, the path of a saved one, or None for the shipped default model.
+    text_column : str, default=None
+        Column with the complaint text; guessed like :func:`label_file`'s when not given.
+    per_class : int, default=100
+        Most pseudo-labelled complaints added per label.
+    min_confidence : float, default=0.6
+        Predictions below this probability are not used.
+    base_texts, base_labels : sequences of str, default=None
+        The data the base model was trained on; default: the packaged corpus
+        (:func:`maladmin_nlp.datasets.load_corpus`), right for the default model. A base model
+        whose card names other training data gets a warning: that data is not used again.
+    input_format, encoding, delimiter : str, default=None
+        See :func:`maladmin_nlp.io.open_table`.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The saved model.
+    info : dict
+        ``n_archive`` (complaints read), ``n_pseudo_labelled``, ``per_label`` (pseudo-labels
+        added per label, 0 included), ``per_class``, ``min_confidence`` and ``method``.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        The text column is not in the archive (or cannot be guessed).
+    InputError
+        An out-of-range argument, or an archive without any text.
+
+    See Also
+    --------
+    maladmin_nlp.adaptation.adapt : the same on texts in memory.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from maladmin_nlp import ComplaintClassifier
+    >>> x = ["KTP belum jadi 3 bulan", "diminta uang 200rb", "KK belum jadi", "uang rokok 50 ribu"] * 3
+    >>> y = ["penundaan_berlarut", "permintaan_imbalan"] * 6
+    >>> clf = ComplaintClassifier(calibration=None).fit(x, y)
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "arsip.csv").write_text("isi\\nakta belum jadi 2 bulan\\npungutan 100rb\\n", encoding="utf-8")
+    >>> path, info = adapt_file(tmp / "arsip.csv", tmp / "adaptasi.joblib", model=clf, min_confidence=0.0,
+    ...                         base_texts=x, base_labels=y)
+    >>> info["n_pseudo_labelled"], info["per_label"]
+    (2, {'penundaan_berlarut': 1, 'permintaan_imbalan': 1})
+    """
+    from .adaptation import adapt
+    from .persistence import save_model
+    from .training import data_sha256
+
+    src, dest = Path(archive), Path(model_path)
+    if per_class < 1:
+        raise InputError(f"per_class must be at least 1; got {per_class}")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise InputError(f"min_confidence must be between 0 and 1; got {min_confidence}")
+    if (base_texts is None) != (base_labels is None):
+        raise InputError("give both base_texts and base_labels, or neither (for the packaged corpus)")
+    _check_not_input(src, dest, "model")
+    read = _read_texts(
+        src, text_column=text_column, input_format=input_format, encoding=encoding, delimiter=delimiter
+    )
+    clf = _as_model(model)
+    card = getattr(clf, "card_", None) or {}
+    if base_texts is None or base_labels is None:
+        base_texts, base_labels, base = _packaged_corpus()
+        base_name = "packaged corpus"
+        trained_on = card.get("training_data") or {}
+        source = str(trained_on.get("source", ""))
+        if trained_on.get("sha256") not in (None, base["sha256"]) and not source.startswith(
+            "maladmin_nlp packaged corpus"
+        ):
+            warnings.warn(
+                f"the base model was trained on {trained_on.get('source', 'other data')}, not the packaged "
+                "corpus alone; the adapted model is refit on the packaged corpus + the pseudo-labels, so "
+                "what the base model learnt from other data is not kept",
+                UserWarning,
+                stacklevel=2,
+            )
+    else:
+        base_texts, base_labels = list(base_texts), list(base_labels)
+        base_name = "base data"
+        base = {
+            "source": "base data given to adapt_file",
+            "sha256": data_sha256(base_texts, base_labels),
+            "n_samples": len(base_texts),
+        }
+    adapted, info = adapt(
+        clf,
+        read.texts,
+        base_texts=base_texts,
+        base_labels=base_labels,
+        per_class=per_class,
+        min_confidence=min_confidence,
+    )
+    info["per_label"] = {str(label): int(info["per_label"].get(str(label), 0)) for label in adapted.classes_}
+    n = int(info["n_pseudo_labelled"])
+    if n == 0:
+        logger.warning(
+            "no complaint of %s was predicted with confidence >= %.2f: the adapted model is the base model "
+            "refit on its base data alone; lower the minimum confidence (--min-confidence)",
+            src.name,
+            min_confidence,
+        )
+    training_data = {
+        "source": f"{base_name} + {n} pseudo-labelled complaints of {src}",
+        "sha256": file_sha256(src),
+        "n_samples": base["n_samples"] + n,
+        "text_column": read.text_column,
+        "rows_skipped": read.n_empty + read.n_undecodable,
+        "base_data": base,
+        "base_model": {
+            "source": _model_source(model),
+            "model_sha256": card.get("model_sha256"),
+        },
+    }
+    path = save_model(adapted, dest, training_data=training_data, extra=info)
+    return path, info
+
+
+def annotate_file(
+    archive: str | os.PathLike[str],
+    sheet_path: str | os.PathLike[str],
+    *,
+    model: Any = None,
+    n: int = 200,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    input_format: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Pick the complaints of an archive most worth labelling and write them to a labelling sheet.
+
+    Reads the archive's text column, drops exact repeats (ignoring case and spacing), picks ``n``
+    complaints with :func:`maladmin_nlp.annotation.select_for_annotation` (the most uncertain,
+    spread over different kinds, near-duplicates once) and writes them, most useful first, with
+    the model's guess and confidence, with
+    :func:`maladmin_nlp.annotation.write_annotation_sheet`. Annotators fill the ``label`` column;
+    :func:`train_file` reads the sheet back (``extra=``).
+
+    Parameters
+    ----------
+    archive : str or path-like
+        The unlabelled archive (any format :func:`maladmin_nlp.io.open_table` reads).
+    sheet_path : str or path-like
+        ``.csv`` (valid labels listed in ``#`` lines at the top) or ``.xlsx`` (a drop-down of
+        valid labels and a ``panduan`` guide sheet; needs ``pip install 'maladmin-nlp[io]'``).
+    model : ComplaintClassifier, str, path-like or None, default=None
+        A fitted model, the path of a saved one, or None for the shipped default model.
+    n : int, default=200
+        Complaints to put on the sheet (fewer when the archive has fewer distinct complaints of at
+        least three words).
+    text_column : str, default=None
+        Column with the complaint text; guessed like :func:`label_file`'s when not given.
+    id_column : str, default=None
+        Column whose value identifies each row on the sheet; guessed from
+        :data:`ID_COLUMN_CANDIDATES` (``id``, ``no_laporan``, ``nomor``...), else the 1-based
+        data row number.
+    input_format, encoding, delimiter : str, default=None
+        See :func:`maladmin_nlp.io.open_table`.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The sheet.
+    info : dict
+        ``rows`` read, ``texts`` (non-empty), ``duplicates`` dropped, ``selected``,
+        ``text_column``, ``id_column`` (None: row numbers) and ``predicted`` (sheet rows per
+        predicted label).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        The text or id column is not in the archive.
+    InputError
+        The sheet is not ``.csv``/``.xlsx``, or no complaint can be picked.
+    ImportError
+        An ``.xlsx`` sheet without openpyxl.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from maladmin_nlp import ComplaintClassifier
+    >>> x = ["KTP belum jadi 3 bulan", "diminta uang 200rb", "KK belum jadi", "uang rokok 50 ribu"] * 3
+    >>> clf = ComplaintClassifier(calibration=None).fit(x, ["penundaan_berlarut", "permintaan_imbalan"] * 6)
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> rows = "kode,isi\\nA1,akta belum jadi lama\\nA2,akta belum jadi lama\\nA3,pungutan di sekolah negeri\\n"
+    >>> _ = (tmp / "arsip.csv").write_text(rows, encoding="utf-8")
+    >>> path, info = annotate_file(tmp / "arsip.csv", tmp / "lembar.csv", model=clf, id_column="kode")
+    >>> info["selected"], info["duplicates"]
+    (2, 1)
+    """
+    from .annotation import select_for_annotation, write_annotation_sheet
+
+    src, dest = Path(archive), Path(sheet_path)
+    if n < 1:
+        raise InputError(f"n must be at least 1; got {n}")
+    if dest.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputError(f"a labelling sheet is a .csv or .xlsx file; got {dest.name!r}")
+    if dest.suffix.lower() == ".xlsx" and importlib.util.find_spec("openpyxl") is None:
+        raise ImportError(
+            "Excel labelling sheets need openpyxl, which is not installed: pip install 'maladmin-nlp[io]' "
+            "(or write a .csv sheet)"
+        )
+    _check_not_input(src, dest, "sheet")
+    read = _read_texts(
+        src,
+        text_column=text_column,
+        id_column=id_column,
+        guess_id=True,
+        input_format=input_format,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, text in enumerate(read.texts):
+        key = " ".join(text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    texts = [read.texts[i] for i in keep]
+    clf = _as_model(model)
+    picked = select_for_annotation(clf, texts, n=n)
+    if not picked:
+        raise InputError(
+            f"no complaint of {src.name} can go on a labelling sheet: the texts of column "
+            f"{read.text_column!r} are all shorter than three words"
+        )
+    chosen = [texts[i] for i in picked]
+    proba = clf.predict_proba(chosen)
+    predicted = [str(label) for label in clf.classes_[proba.argmax(axis=1)]]
+    if len(picked) < n:
+        logger.info(
+            "only %d complaints could be picked (%d distinct texts; those under three words and "
+            "near-duplicates are left out)",
+            len(picked),
+            len(texts),
+        )
+    path = write_annotation_sheet(
+        dest,
+        chosen,
+        ids=[read.ids[keep[i]] for i in picked],
+        predicted=predicted,
+        confidences=[float(c) for c in proba.max(axis=1)],
+    )
+    info = {
+        "archive": str(src),
+        "sheet": str(path),
+        "rows": read.n_rows,
+        "texts": len(read.texts),
+        "duplicates": len(read.texts) - len(texts),
+        "selected": len(picked),
+        "text_column": read.text_column,
+        "id_column": read.id_column,
+        "predicted": dict(Counter(predicted).most_common()),
+    }
+    return path, info

@@ -1,10 +1,11 @@
-"""The ``maladmin-nlp`` command line: label, train, evaluate, classify, redact, info.
+"""The ``maladmin-nlp`` command line: label, train, evaluate, classify, redact, info, annotate, adapt.
 
 A thin layer over the library: each command parses its arguments, calls one library function
 (:func:`maladmin_nlp.batch.label_file`, :func:`~maladmin_nlp.batch.redact_file`,
 :func:`~maladmin_nlp.batch.train_file`, :func:`~maladmin_nlp.batch.evaluate_file`,
 :meth:`ComplaintClassifier.classify <maladmin_nlp.ComplaintClassifier.classify>`,
-:func:`~maladmin_nlp.persistence.read_card`), prints the result and maps exceptions to exit codes:
+:func:`~maladmin_nlp.persistence.read_card`, :func:`~maladmin_nlp.batch.annotate_file`,
+:func:`~maladmin_nlp.batch.adapt_file`), prints the result and maps exceptions to exit codes:
 0 success, 1 failure, 2 usage error (bad option, missing column or file), 130 interrupted.
 Errors are one line saying what to do; ``--verbose`` adds the traceback.
 
@@ -121,6 +122,16 @@ def _min_df(value: str) -> int | float:
     return number
 
 
+def _fraction(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value!r}")
+    return number
+
+
 def _positive_float(value: str) -> float:
     try:
         number = float(value)
@@ -191,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> sorted(build_parser()._subparsers._group_actions[0].choices)
-    ['classify', 'evaluate', 'info', 'label', 'redact', 'train']
+    ['adapt', 'annotate', 'classify', 'evaluate', 'info', 'label', 'redact', 'train']
     """
     parser = _Parser(
         prog=PROG,
@@ -266,10 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         "Train a model on a labelled file, cross-validate it, and save it with its model card.",
         "  maladmin-nlp train latih.csv -o models/saya.joblib --text-column teks --label-column label\n"
-        "  maladmin-nlp train latih.xlsx -o saya.joblib --model logistic_regression --C 2 --char-ngrams 2,5",
+        "  maladmin-nlp train latih.xlsx -o saya.joblib --model logistic_regression --C 2 --char-ngrams 2,5\n"
+        "  maladmin-nlp train -o saya.joblib --extra lembar_label.xlsx      # packaged corpus + your labels\n"
+        "  maladmin-nlp train latih.csv -o saya.joblib --extra lembar_label.csv --extra-weight 5\n\n"
+        "With --extra, a labelling sheet filled by annotators (written by 'maladmin-nlp annotate') is added\n"
+        "to the training data, each labelled row counted --extra-weight times; rows with an empty label\n"
+        "are left out, an invalid label stops with its row number. DATA may then be left out: the\n"
+        "model is trained on the packaged corpus + the sheet. The model card records both sources.",
     )
     p.add_argument(
-        "data", metavar="DATA", type=_existing_file, help="labelled file (CSV/TSV, JSONL, Excel, Parquet)"
+        "data",
+        metavar="DATA",
+        nargs="?",
+        type=_existing_file,
+        help="labelled file (CSV/TSV, JSONL, Excel, Parquet); optional with --extra, "
+        "which then trains on the packaged corpus + the sheet",
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model (.joblib)")
     p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
@@ -320,7 +342,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--skip-invalid",
         action="store_true",
-        help="leave out rows with an empty text or an empty/invalid label instead of stopping",
+        help="leave out rows of DATA with an empty text or an empty/invalid label instead of stopping",
+    )
+    group = p.add_argument_group("adding your own labels")
+    group.add_argument(
+        "--extra",
+        metavar="SHEET",
+        type=_existing_file,
+        help="a filled labelling sheet (.csv or .xlsx from 'maladmin-nlp annotate') to train on as well",
+    )
+    group.add_argument(
+        "--extra-weight",
+        type=_positive_int(1),
+        metavar="N",
+        help="count each labelled row of the sheet N times (default: 3)",
     )
     _input_options(p)
     _common(p)
@@ -355,6 +390,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the prediction as JSON")
     _common(p)
     p.set_defaults(handler=_cmd_classify)
+
+    p = command(
+        "annotate",
+        "Pick the complaints of an archive most worth labelling and write them to a labelling sheet.",
+        "  maladmin-nlp annotate laporan_2024.csv -o lembar_label.xlsx\n"
+        "  maladmin-nlp annotate arsip.jsonl -o lembar_label.csv --n 300 --text-column isi --id-column kode\n"
+        "  maladmin-nlp train -o saya.joblib --extra lembar_label.xlsx   # once the sheet is filled\n\n"
+        "The sheet has the columns id, text, predicted_label, confidence, label, secondary and note,\n"
+        "most useful complaint first: those the model is least sure of, spread over different kinds,\n"
+        "each only once. Annotators fill 'label'. An .xlsx sheet has a drop-down of the valid labels\n"
+        "and a guide sheet (needs the io extra); a .csv sheet lists the labels in '#' lines at its top.",
+    )
+    p.add_argument("input", metavar="ARCHIVE", type=_existing_file, help="the unlabelled archive")
+    p.add_argument("-o", "--output", required=True, metavar="SHEET", help="the sheet to write: .csv or .xlsx")
+    p.add_argument(
+        "--n", "-n", type=_positive_int(1), default=200, metavar="N", help="complaints on the sheet (default: 200)"
+    )
+    p.add_argument("--model", metavar="PATH", help="a saved model (default: the shipped one)")
+    p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
+    p.add_argument(
+        "--id-column",
+        metavar="C",
+        help="column identifying each row on the sheet (default: guessed, else the row number)",
+    )
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_annotate)
+
+    p = command(
+        "adapt",
+        "Adapt a model to an unlabelled archive: retrain it with its own most confident labels of it.",
+        "  maladmin-nlp adapt laporan_2024.csv -o models/adaptasi.joblib\n"
+        "  maladmin-nlp adapt arsip.xlsx -o adaptasi.joblib --text-column uraian --per-class 50\n\n"
+        "The model labels the archive; its most confident predictions of each label (at most\n"
+        "--per-class, at least --min-confidence) join the packaged corpus as pseudo-labels, and the\n"
+        "model is refit on both. Capping per label keeps the training data balanced. No labels are\n"
+        "needed; check the adapted model on a few labelled complaints before using it.",
+    )
+    p.add_argument("input", metavar="ARCHIVE", type=_existing_file, help="the unlabelled archive")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the adapted model")
+    p.add_argument(
+        "--model", metavar="BASE", help="the model to adapt (default: the shipped one, trained on the corpus)"
+    )
+    p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
+    p.add_argument(
+        "--per-class",
+        type=_positive_int(1),
+        default=100,
+        metavar="N",
+        help="most pseudo-labelled complaints added per label (default: 100)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_fraction,
+        default=0.6,
+        metavar="P",
+        help="leave out predictions less confident than this (default: 0.6)",
+    )
+    _input_options(p)
+    _common(p)
+    p.set_defaults(handler=_cmd_adapt)
 
     p = command(
         "info",
@@ -510,11 +606,17 @@ def _cmd_redact(args: argparse.Namespace, handler: _Handler) -> int:
 
 
 def _cmd_train(args: argparse.Namespace, handler: _Handler) -> int:
-    from .batch import train_file
+    from .batch import DEFAULT_EXTRA_WEIGHT, train_file
 
+    if args.data is None and args.extra is None:
+        raise _UsageError("give the labelled file DATA, or a filled labelling sheet with --extra SHEET")
+    if args.extra_weight is not None and args.extra is None:
+        raise _UsageError("--extra-weight weighs the rows of a labelling sheet: give the sheet with --extra SHEET")
     _, report = train_file(
         args.data,
         args.output,
+        extra=args.extra,
+        extra_weight=DEFAULT_EXTRA_WEIGHT if args.extra_weight is None else args.extra_weight,
         text_column=args.text_column,
         label_column=args.label_column,
         cv=args.cv,
@@ -532,6 +634,58 @@ def _cmd_train(args: argparse.Namespace, handler: _Handler) -> int:
     )
     if report is not None:
         print(f"cross-validation ({args.cv} folds)\n{report.to_text()}")
+    return 0
+
+
+def _cmd_annotate(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import annotate_file
+
+    path, info = annotate_file(
+        args.input,
+        args.output,
+        model=_model_arg(args.model),
+        n=args.n,
+        text_column=args.text_column,
+        id_column=args.id_column,
+        input_format=args.input_format,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+    )
+    if not args.quiet:
+        ids = f"ids from column {info['id_column']!r}" if info["id_column"] else "ids are row numbers"
+        print(
+            f"wrote {info['selected']:,} complaints of {Path(args.input).name} to {path} for labelling "
+            f"(chosen from {info['texts'] - info['duplicates']:,} distinct complaints; {ids})\n"
+            f"fill the 'label' column, then: {PROG} train -o MODEL --extra {path}"
+        )
+    return 0
+
+
+def _cmd_adapt(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import adapt_file
+
+    path, info = adapt_file(
+        args.input,
+        args.output,
+        model=_model_arg(args.model),
+        text_column=args.text_column,
+        per_class=args.per_class,
+        min_confidence=args.min_confidence,
+        input_format=args.input_format,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+    )
+    if not args.quiet:
+        per_label = info["per_label"]
+        width = max([len(label) for label in per_label] + [5])
+        lines = [
+            f"adapted to {info['n_archive']:,} complaints of {Path(args.input).name} -> {path}",
+            f"added {info['n_pseudo_labelled']:,} pseudo-labelled complaints (at most {args.per_class} per "
+            f"label, confidence >= {args.min_confidence:.2f}):",
+        ]
+        for label, n in sorted(per_label.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {label:<{width}}  {n:,}")
+        print("\n".join(lines))
     return 0
 
 
@@ -637,7 +791,7 @@ def _message(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return (
         text
-        if isinstance(exc, (ValueError, OSError, ImportError, RuntimeError))
+        if isinstance(exc, (ValueError, OSError, ImportError, RuntimeError, _UsageError))
         else f"{type(exc).__name__}: {text}"
     )
 
