@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ModelIntegrityError", "ModelFormatError", "ModelVersionWarning"]
+__all__ = ["ModelFormatError", "ModelIntegrityError", "ModelVersionWarning"]
 
 
 class ModelFormatError(ValueError):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LABELS", "TAXONOMY_VERSION", "Label", "get_label", "label_name", "all_labels"]
+__all__ = ["LABELS", "TAXONOMY_VERSION", "Label", "all_labels", "get_label", "label_name"]
 
 TAXONOMY_VERSION = "1"
 """Schema version of the label set below. Bump it when ids are added, removed or redefined."""
