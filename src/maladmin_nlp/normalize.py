@@ -19,23 +19,23 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 
 __all__ = [
+    "ENTITY_TOKENS",
     "MAX_CHARS",
     "PII_PLACEHOLDERS",
     "PII_TOKENS",
-    "ENTITY_TOKENS",
     "clean_text",
+    "load_slang_lexicon",
+    "load_stem_exceptions",
+    "load_stopwords",
     "mask_pii",
+    "normalize_slang",
     "redact",
     "replace_entities",
-    "normalize_slang",
-    "load_slang_lexicon",
-    "load_stopwords",
-    "load_stem_exceptions",
 ]
 
 MAX_CHARS = 20_000
@@ -130,7 +130,13 @@ def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
     >>> clean_text("Pelayanannya <b>lamaaaa</b> bgt!!! https://x.id/a 😡")
     'pelayanannya lama bgt! marah'
     """
-    text = unicodedata.normalize("NFKC", text)
+    return _clean_tail(_clean_head(text), lowercase, emoji)
+
+
+def _clean_head(text: str) -> str:
+    """The steps of :func:`clean_text` that look across whitespace: NFKC, HTML, URLs, ``\\n``."""
+    if not text.isascii():  # NFKC leaves ASCII unchanged
+        text = unicodedata.normalize("NFKC", text)
     if "<" in text:
         text = _SCRIPT_RE.sub(" ", text)
         text = _TAG_RE.sub(" ", text)
@@ -140,6 +146,15 @@ def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
         text = _URL_RE.sub(" ", text)
     if "\\" in text:
         text = _LITERAL_NEWLINE_RE.sub(" ", text)
+    return text
+
+
+def _clean_tail(text: str, lowercase: bool = True, emoji: str = "map") -> str:
+    """The rest of :func:`clean_text`; it works within whitespace-separated chunks only.
+
+    So ``_clean_tail(text) == " ".join(filter(None, map(_clean_tail, text.split())))``, which
+    lets :class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor` cache it per chunk.
+    """
     text = _ASCII_CONTROL_RE.sub(" ", text)
     ascii_only = text.isascii()
     if not ascii_only:
@@ -178,6 +193,17 @@ _SIX_DIGITS_RE = re.compile(r"\d(?:[ .-]?\d){5}")
 _ACCOUNT_HINT_RE = re.compile(
     rf"(?<![a-z])(?=[abcdjmnoprs])(?:rek|norek|acc|a/c|a\.\s?n\b|a/n|an\.|atas\snama|{_BANKS})", re.I
 )
+# the same on lower-cased ASCII text with a space in front: a leading character set lets the
+# engine skip ahead quickly, where the lookbehind above makes it try every position
+_ACCOUNT_HINT_LOWER_RE = re.compile(rf"[^a-z](?:rek|norek|acc|a/c|a\.\s?n\b|a/n|an\.|atas\snama|{_BANKS})")
+
+
+def _has_account_hint(text: str) -> bool:
+    if text.isascii():
+        return _ACCOUNT_HINT_LOWER_RE.search(" " + text.lower()) is not None
+    return _ACCOUNT_HINT_RE.search(text) is not None
+
+
 _ACCOUNT_RE = re.compile(
     r"(?=[abcdjmnoprs])(?<![a-z])(?P<kw>(?:no(?:mor)?\.?\s{0,3}rek(?:ening)?|norek|rekening(?:nya|ku|mu)?|rek|"
     r"acc(?:ount)?|a/c|"
@@ -318,18 +344,115 @@ def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
     ph = PII_PLACEHOLDERS if placeholders is None else placeholders
     if "@" in text:
         text = _EMAIL_RE.sub(ph["email"], text)
-    if not _DIGIT_RE.search(text):
-        return text
-    six_digits = _SIX_DIGITS_RE.search(text) is not None  # accounts and keyword NIKs need 6+ digits
-    if six_digits and _ACCOUNT_HINT_RE.search(text):
-        rekening = ph["rekening"]
-        text = _ACCOUNT_RE.sub(lambda m: _account_sub(m, rekening), text)
-    nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
-    text = _NIK_PHONE_RE.sub(lambda m: nik if m.group("nik") else phone, text)
-    if six_digits:
-        text = _NIK_KEYWORD_RE.sub(lambda m: m.group("kw") + nik, text)
-    text = _PLATE_RE.sub(lambda m: _plate_sub(m, nopol), text)
+    text, _ = _mask_digits(text, ph)
     return text
+
+
+def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int, int]]]:
+    """The digit-bound part of :func:`mask_pii`; also returns the digit runs left in the result."""
+    runs = _digit_runs(text, [(0, len(text))])
+    if not runs:
+        return text, runs
+    n_digits = sum(end - start for start, end in runs)
+    # accounts and keyword NIKs need 6+ digits; each such sequence lies inside one window
+    six_digits = n_digits >= 6 and any(
+        _SIX_DIGITS_RE.search(text, start, end) for start, end in _windows(runs, 2, 2, len(text))
+    )
+    if six_digits and _has_account_hint(text):
+        rekening = ph["rekening"]
+        text, runs = _sub_near_digits(_ACCOUNT_RE, lambda m: _account_sub(m, rekening), text, runs, "account")
+    nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
+    if n_digits >= 8:  # a phone number has 8+ digits, a NIK 12+
+        text, runs = _sub_near_digits(
+            _NIK_PHONE_RE, lambda m: nik if m.group("nik") else phone, text, runs, "nik_phone"
+        )
+        if six_digits and runs:
+            text, runs = _sub_near_digits(_NIK_KEYWORD_RE, lambda m: m.group("kw") + nik, text, runs, "nik_keyword")
+    if any(end - start <= 4 for start, end in runs):  # a plate number has 1-4 digits
+        text, runs = _sub_near_digits(_PLATE_RE, lambda m: _plate_sub(m, nopol), text, runs, "plate")
+    return text, runs
+
+
+# Every match of the digit-bound patterns holds a digit, starts at most `left` characters before
+# its first digit and looks at most `right` characters past its last one (lookarounds and the
+# checks in _account_sub/_plate_sub included; lookbehinds see the whole string). Each pattern is
+# therefore only searched in windows [first digit - left, last digit + right] around digit runs,
+# which gives the same result as a pass over the whole text; the margins carry some slack.
+_REACH = {
+    # keyword (<= 17 chars) + gap (<= 40) before the number; "a.n." / "atas nama" (<= 16) after it
+    "account": (64, 24),
+    # "(+62" before the first digit
+    "nik_phone": (8, 8),
+    # "nomor induk kependudukan" (24) + gap (<= 15)
+    "nik_keyword": (48, 8),
+    # code (<= 2) + separator before; separator + suffix (<= 3) + \b after
+    "plate": (8, 10),
+    # "rp.  " before; unit (<= 6 letters, months <= 9), "lebih"/"an" and separators after
+    "numeric": (8, 24),
+}
+_RUN_ASCII_RE = re.compile(r"[0-9][0-9]*")  # begins with a character set: the engine scans fast
+_RUN_RE = re.compile(r"\d\d*")
+
+
+def _digit_runs(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of the digit runs inside ``regions`` (which must not cut a run)."""
+    finditer = (_RUN_ASCII_RE if text.isascii() else _RUN_RE).finditer
+    return [m.span() for start, end in regions for m in finditer(text, start, end)]
+
+
+def _windows(runs: list[tuple[int, int]], left: int, right: int, size: int) -> list[tuple[int, int]]:
+    """Merge ``[start - left, end + right]`` around each run into disjoint windows within ``[0, size]``."""
+    windows: list[tuple[int, int]] = []
+    if not runs:
+        return windows
+    w_start, w_end = runs[0][0] - left, runs[0][1] + right
+    for start, end in runs[1:]:
+        if start - left <= w_end:
+            w_end = end + right
+        else:
+            windows.append((max(w_start, 0), min(w_end, size)))
+            w_start, w_end = start - left, end + right
+    windows.append((max(w_start, 0), min(w_end, size)))
+    return windows
+
+
+def _sub_near_digits(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+    runs: list[tuple[int, int]],
+    kind: str,
+    want_runs: bool = True,
+) -> tuple[str, list[tuple[int, int]]]:
+    """``pattern.sub(repl, text)`` for a pattern of ``_REACH[kind]`` (every match is near a digit).
+
+    ``runs`` are the digit runs of ``text``; returns the new text and its digit runs (an empty
+    list when ``want_runs`` is false and the text changed).
+    """
+    out: list[str] = []
+    last = 0
+    shift = 0
+    regions: list[tuple[int, int]] = []
+    search = pattern.search
+    left, right = _REACH[kind]
+    for w_start, w_end in _windows(runs, left, right, len(text)):
+        new_start = w_start + shift
+        pos = w_start
+        while (m := search(text, pos, w_end)) is not None:
+            start, end = m.span()
+            piece = repl(m)
+            out.append(text[last:start])
+            out.append(piece)
+            shift += len(piece) - (end - start)
+            last = pos = end
+        regions.append((new_start, w_end + shift))
+    if not out:
+        return text, runs
+    out.append(text[last:])
+    text = "".join(out)
+    # text outside the windows is unchanged and digit-free, so the windows hold every digit left
+    return text, _digit_runs(text, regions) if want_runs else []
+
 
 def redact(text: str) -> str:
     """Replace personal data with readable placeholders, for analysts who share data.
@@ -421,13 +544,46 @@ def replace_entities(
         return _ENTITY_TOKEN[kind] if kind and enabled[kind] else m.group(0)
 
     changed = False
-    if _DIGIT_RE.search(text):
-        text = _NUMERIC_RE.sub(repl, text)
+    runs = _digit_runs(text, [(0, len(text))])
+    if runs:
+        text, _ = _sub_near_digits(_NUMERIC_RE, repl, text, runs, "numeric", want_runs=False)
         changed = True
     if (money or durations) and _WORD_HINT_RE.search(text):
         text = _WORD_ENTITY_RE.sub(repl, text)
         changed = True
     return " ".join(text.split()) if changed else text
+
+
+def _entity_repl(m: re.Match[str]) -> str:
+    return _ENTITY_TOKEN[m.lastgroup or "number"]
+
+
+_NUMBER_WORDS = tuple(_NUM_WORD[3:-1].split("|"))
+"""The number words (``dua``, ``lima`` ...): a word entity starts with one followed by whitespace."""
+_NUMBER_WORDS_SPACE = tuple(word + " " for word in _NUMBER_WORDS)
+
+
+def _mask_and_tag(text: str, mask: bool, entities: bool, single_spaced: bool) -> str:
+    """``replace_entities(mask_pii(text, PII_TOKENS))`` up to whitespace, for the preprocessor.
+
+    The result has the same ``.split()`` as the public functions' (it may hold double spaces).
+    ``single_spaced``: the only whitespace in ``text`` is " " (true of :func:`clean_text` output).
+    """
+    runs = None
+    if mask:
+        if "@" in text:
+            text = _EMAIL_RE.sub(PII_TOKENS["email"], text)
+        text, runs = _mask_digits(text, PII_TOKENS)
+    if entities:
+        if runs is None:
+            runs = _digit_runs(text, [(0, len(text))])
+        if runs:
+            text, runs = _sub_near_digits(_NUMERIC_RE, _entity_repl, text, runs, "numeric", want_runs=False)
+        # a word entity starts with a number word and a space (the cheap test goes first)
+        number_word = not single_spaced or any(word in text for word in _NUMBER_WORDS_SPACE)
+        if number_word and _WORD_HINT_RE.search(text):
+            text = _WORD_ENTITY_RE.sub(_entity_repl, text)
+    return text
 
 
 # ---------------------------------------------------------------------------

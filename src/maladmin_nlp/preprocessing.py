@@ -23,9 +23,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .normalize import (
+    _DIGIT_RE,
+    _NUMBER_WORDS,
+    _WORD_RE,
     MAX_CHARS,
     PII_TOKENS,
-    _WORD_RE,
+    _clean_head,
+    _clean_tail,
+    _mask_and_tag,
     clean_text,
     load_slang_lexicon,
     load_stem_exceptions,
@@ -91,6 +96,44 @@ def check_documents(X: Iterable[Any]) -> list[str]:
                 "an empty complaint). Convert the column to text first, e.g. df[col].astype(str)."
             )
     return out
+
+
+class _Caches:
+    """The per-object caches, each bounded by ``cache_size`` (emptied when full).
+
+    ``plain``: raw chunk -> output tokens, for chunks that masking and tagging never touch (a
+    subset of ``cleaned``, emptied with it); ``cleaned``: raw chunk -> cleaned chunk;
+    ``chunks``: normalised chunk -> output tokens; ``words``: word -> tokens. Output tokens are
+    stored as ``"tok1 tok2 "``, so a document is its chunks' strings joined, minus the last space.
+    """
+
+    __slots__ = ("chunks", "cleaned", "plain", "words")
+
+    def __init__(self) -> None:
+        self.plain: dict[str, str] = {}
+        self.cleaned: dict[str, str] = {}
+        self.chunks: dict[str, str] = {}
+        self.words: dict[str, tuple[str, ...]] = {}
+
+
+def _store(cache: dict[str, Any], key: str, value: Any, size: int) -> None:
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = value
+
+
+def _is_plain(cleaned: str) -> bool:
+    """True for a cleaned chunk free of "@", digits and a final number word.
+
+    :func:`mask_pii` and :func:`replace_entities` change a text made of such chunks at most in its
+    whitespace: masking needs "@" or a digit, numbers need a digit, and a word entity
+    (``dua minggu``) needs a number word followed by whitespace.
+    """
+    return (
+        "@" not in cleaned
+        and not _DIGIT_RE.search(cleaned)
+        and not any(part.endswith(_NUMBER_WORDS) for part in cleaned.split())
+    )
 
 
 class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
@@ -214,17 +257,70 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
 
     def process(self, doc: str) -> str:
         """Preprocess one document (the fitted object's single-text path)."""
-        cache = self._word_cache()
-        out: list[str] = []
-        for word in _WORD_RE.findall(self._normalized(doc)):
-            tokens = cache.get(word)
-            if tokens is None:
-                tokens = self._word_tokens(word)
-                if len(cache) >= self.cache_size:
-                    cache.clear()
-                cache[word] = tokens
-            out.extend(tokens)
-        return " ".join(out)
+        caches = self._caches()
+        text = doc[: self.max_chars]
+        if not self.clean:
+            return self._finish(_mask_and_tag(text.lower(), self.mask_pii, self.entities, False), caches)
+        # clean_text's remaining steps work chunk by chunk, so they are cached per raw chunk
+        chunks = _clean_head(text).split()
+        try:
+            # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
+            return "".join(map(caches.plain.__getitem__, chunks))[:-1]
+        except KeyError:
+            pass
+        try:
+            text = " ".join(map(caches.cleaned.__getitem__, chunks))
+        except KeyError:
+            text = self._clean_chunks(chunks, caches)
+            try:
+                return "".join(map(caches.plain.__getitem__, chunks))[:-1]
+            except KeyError:
+                pass
+        if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
+            text = " ".join(text.split())
+        return self._finish(_mask_and_tag(text, self.mask_pii, self.entities, True), caches)
+
+    def _clean_chunks(self, chunks: list[str], caches: _Caches) -> str:
+        """Clean the chunks not cached yet; chunks that masking and tagging never touch also get
+        their output tokens cached in ``caches.plain``. Returns the cleaned chunks joined by spaces."""
+        cleaned_cache, plain = caches.cleaned, caches.plain
+        parts: list[str] = []
+        for chunk in chunks:
+            cleaned = cleaned_cache.get(chunk)
+            if cleaned is None:
+                cleaned = _clean_tail(chunk)
+                if len(cleaned_cache) >= self.cache_size:
+                    cleaned_cache.clear()
+                    plain.clear()
+                cleaned_cache[chunk] = cleaned
+                if _is_plain(cleaned):
+                    plain[chunk] = "".join([self._chunk_string(part, caches) for part in cleaned.split()])
+            parts.append(cleaned)
+        return " ".join(parts)
+
+    def _finish(self, text: str, caches: _Caches) -> str:
+        """Tokens of normalised text, looked up per whitespace chunk (``_WORD_RE`` never spans one)."""
+        chunks = text.split()
+        try:
+            return "".join(map(caches.chunks.__getitem__, chunks))[:-1]
+        except KeyError:
+            return "".join([self._chunk_string(chunk, caches) for chunk in chunks])[:-1]
+
+    def _chunk_string(self, chunk: str, caches: _Caches) -> str:
+        """Tokens of one normalised chunk, each followed by a space (cached)."""
+        s = caches.chunks.get(chunk)
+        if s is None:
+            words = caches.words
+            tokens: list[str] = []
+            for word in _WORD_RE.findall(chunk):
+                found = words.get(word)
+                if found is None:
+                    found = self._word_tokens(word)
+                    _store(words, word, found, self.cache_size)
+                tokens.extend(found)
+            s = "".join([token + " " for token in tokens])
+            _store(caches.chunks, chunk, s, self.cache_size)
+        return s
 
     def analyze(self, doc: str) -> list[tuple[str, str]]:
         """Preprocess one document keeping each token's readable surface form.
@@ -279,16 +375,16 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- caches (private, never pickled) ---------------------------------------
     def _reset_cache(self) -> None:
-        self.__dict__["_cache"] = {}
+        self.__dict__["_cache"] = _Caches()
         self.__dict__["_pair_cache"] = {}
         self.__dict__["_stemmer_obj"] = None
 
-    def _word_cache(self) -> dict[str, tuple[str, ...]]:
-        cache = self.__dict__.get("_cache")
-        if cache is None:
+    def _caches(self) -> _Caches:
+        caches = self.__dict__.get("_cache")
+        if caches is None:
             check_is_fitted(self, "lexicon_")
-            cache = self.__dict__["_cache"] = {}
-        return cache  # type: ignore[no-any-return]
+            caches = self.__dict__["_cache"] = _Caches()
+        return caches
 
     def _stemmer(self) -> CachedStemmer:
         stemmer = self.__dict__.get("_stemmer_obj")
@@ -296,7 +392,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
             stemmer = self.__dict__["_stemmer_obj"] = CachedStemmer(
                 max_size=self.cache_size, exceptions=load_stem_exceptions()
             )
-        return stemmer  # type: ignore[no-any-return]
+        return stemmer
 
     def clear_cache(self) -> None:
         """Forget cached word results (they are rebuilt on demand)."""
