@@ -264,3 +264,16 @@ def test_fast_probability_path_equals_scikit_learn(small, n_labels):
         clf.pipeline_.named_steps["features"].transform(
             clf.pipeline_.named_steps["preprocess"].transform(x[:5])).toarray(),
     )
+
+
+def test_integer_labels_keep_their_order_in_cross_val_predict_proba(small):
+    from sklearn.model_selection import cross_val_predict
+
+    texts, labels = small
+    codes = {lab: i for i, lab in enumerate(sorted(set(labels)))}
+    y = np.array([codes[lab] for lab in labels])
+    clf = ComplaintClassifier(calibration=None).fit(texts, y)
+    assert list(clf.classes_) == sorted(set(y.tolist()))
+    proba = cross_val_predict(ComplaintClassifier(calibration=None), texts, y, cv=3, method="predict_proba")
+    accuracy = (proba.argmax(axis=1) == y).mean()
+    assert accuracy > 0.5, accuracy

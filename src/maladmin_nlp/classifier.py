@@ -92,7 +92,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    clean, mask_pii, entities, normalize_slang, remove_stopwords, stem : bool, default=True
+    clean, mask_pii, entities, normalize_slang, remove_stopwords, remove_courtesy, stem : bool, default=True
         Preprocessing steps, see :class:`~maladmin_nlp.IndonesianPreprocessor`.
     word_ngram_range : tuple of (int, int), default=(1, 2)
         Word n-grams over the preprocessed tokens (bigrams keep ``tidak layan`` together).
@@ -109,7 +109,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         Use ``1 + log(tf)``.
     model : {"linear_svc", "logistic_regression", "complement_nb", "sgd"}, default="linear_svc"
         The linear model.
-    C : float, default=1.0
+    C : float, default=2.0
         Inverse regularisation for ``linear_svc`` and ``logistic_regression``; ``alpha`` for
         ``complement_nb`` is ``1 / C``; ``sgd`` uses ``alpha = 1e-4 / C``.
     class_weight : "balanced", dict or None, default="balanced"
@@ -158,6 +158,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         entities: bool = True,
         normalize_slang: bool = True,
         remove_stopwords: bool = True,
+        remove_courtesy: bool = True,
         stem: bool = True,
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] | None = None,
@@ -166,7 +167,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         max_features: int | None = None,
         sublinear_tf: bool = True,
         model: Literal["linear_svc", "logistic_regression", "complement_nb", "sgd"] = "linear_svc",
-        C: float = 1.0,
+        C: float = 2.0,
         class_weight: str | dict[str, float] | None = "balanced",
         calibration: Literal["sigmoid", "isotonic", "temperature"] | None = "sigmoid",
         calibration_cv: int = 5,
@@ -181,6 +182,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         self.entities = entities
         self.normalize_slang = normalize_slang
         self.remove_stopwords = remove_stopwords
+        self.remove_courtesy = remove_courtesy
         self.stem = stem
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -207,6 +209,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             entities=self.entities,
             normalize_slang=self.normalize_slang,
             remove_stopwords=self.remove_stopwords,
+            remove_courtesy=self.remove_courtesy,
             stem=self.stem,
         )
 
@@ -293,12 +296,14 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params_values()
         texts = check_documents(X)
-        labels = np.asarray(list(y), dtype=object)
-        if len(labels) != len(texts):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(labels)} labels; they must match.")
-        if any(label is None or (isinstance(label, float) and np.isnan(label)) for label in labels):
+        raw = list(y)
+        if len(raw) != len(texts):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(raw)} labels; they must match.")
+        if any(label is None or (isinstance(label, float) and np.isnan(label)) for label in raw):
             raise ValueError("y contains missing labels (None/NaN); drop those rows or label them.")
-        labels = labels.astype(str)
+        # keep the labels' own type: scikit-learn's meta-estimators (cross_val_predict, GridSearchCV)
+        # may pass integer-encoded labels and expect classes_ in their numeric order
+        labels = np.asarray(raw)
         classes, counts = np.unique(labels, return_counts=True)
         if len(classes) < 2:
             raise ValueError(f"Need at least 2 different labels to train; got only {classes.tolist()}.")

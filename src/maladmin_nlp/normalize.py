@@ -31,6 +31,7 @@ __all__ = [
     "clean_text",
     "load_slang_lexicon",
     "load_stem_exceptions",
+    "load_courtesy_words",
     "load_stopwords",
     "mask_pii",
     "normalize_slang",
@@ -632,6 +633,21 @@ def load_stopwords() -> frozenset[str]:
     (True, False, False)
     """
     return frozenset(_read_data_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def load_courtesy_words() -> frozenset[str]:
+    """Courtesy formulas (``terima``, ``kasih``, ``mohon``, ``tolong``, ``matur``, ``nuwun`` ...), cached per process.
+
+    Real complaints of every label open and close with them, so they are dropped by default
+    (``IndonesianPreprocessor(remove_courtesy=True)``).
+
+    Examples
+    --------
+    >>> "mohon" in load_courtesy_words(), "tidak" in load_courtesy_words()
+    (True, False)
+    """
+    return frozenset(_read_data_lines("courtesy.txt"))
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from .normalize import (
     _clean_tail,
     _mask_and_tag,
     clean_text,
+    load_courtesy_words,
     load_slang_lexicon,
     load_stem_exceptions,
     load_stopwords,
@@ -153,6 +154,9 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         ``<tanggal>``, ``<angka>``.
     normalize_slang : bool, default=True
         Map slang and abbreviations to standard words with the bundled lexicon.
+    remove_courtesy : bool, default=True
+        Drop courtesy formulas (``terima kasih``, ``mohon``, ``tolong``, ``matur nuwun``): real
+        complaints of every label carry them, so they only teach a model the register of questions.
     remove_stopwords : bool, default=True
         Drop function words with the bundled negation-aware list (negations are kept).
     stem : bool, default=True
@@ -189,6 +193,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         entities: bool = True,
         normalize_slang: bool = True,
         remove_stopwords: bool = True,
+        remove_courtesy: bool = True,
         stem: bool = True,
         slang: Mapping[str, str] | None = None,
         stopwords: Iterable[str] | None = None,
@@ -200,6 +205,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         self.entities = entities
         self.normalize_slang = normalize_slang
         self.remove_stopwords = remove_stopwords
+        self.remove_courtesy = remove_courtesy
         self.stem = stem
         self.slang = slang
         self.stopwords = stopwords
@@ -216,9 +222,10 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         if self.normalize_slang and self.slang:
             lexicon.update({k.lower(): v.lower() for k, v in self.slang.items()})
         self.lexicon_ = lexicon
-        self.stopwords_ = frozenset(
+        stopwords = frozenset(
             (w.lower() for w in self.stopwords) if self.stopwords is not None else load_stopwords()
         )
+        self.stopwords_ = stopwords | load_courtesy_words() if self.remove_courtesy else stopwords
         self._reset_cache()
         return self
 
