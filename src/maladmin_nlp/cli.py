@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import glob
 import json
 import logging
 import signal
@@ -57,6 +58,15 @@ def _existing_file(value: str) -> str:
     if Path(value).is_dir():
         raise argparse.ArgumentTypeError(f"{value} is a directory, not a file")
     return value
+
+
+def _file_or_pattern(value: str) -> str:
+    """An existing file, or (for --engine dask) a glob pattern that matches files."""
+    if any(c in value for c in "*?[") and not Path(value).exists():
+        if not glob.glob(value):
+            raise argparse.ArgumentTypeError(f"no file matches {value}")
+        return value
+    return _existing_file(value)
 
 
 def _encoding(value: str) -> str:
@@ -233,14 +243,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Label every complaint of an archive (CSV/TSV, JSONL, Excel, Parquet), streaming it in chunks.",
         "  maladmin-nlp label laporan_2024.csv -o hasil.csv\n"
         '  maladmin-nlp label arsip.xlsx -o hasil.parquet --text-column "Isi Laporan" --jobs 4\n'
-        "  maladmin-nlp label arsip.csv -o hasil.csv --resume      # continue an interrupted run\n\n"
+        "  maladmin-nlp label arsip.csv -o hasil.csv --resume      # continue an interrupted run\n"
+        '  maladmin-nlp label "arsip/*.csv" -o hasil/ --engine dask --workers 4   # one part per file\n\n'
         "The output has every input column, then label, label_name, confidence, needs_review,\n"
         "evidence and error. Rows with an empty or unreadable text are kept, unlabelled, with the\n"
         "reason in 'error'. The output appears only when complete (built in OUTPUT.partial).",
     )
-    p.add_argument("input", metavar="INPUT", type=_existing_file, help="the archive to label")
     p.add_argument(
-        "-o", "--output", required=True, metavar="OUTPUT", help=".csv .tsv .jsonl .xlsx or .parquet"
+        "input", metavar="INPUT", type=_file_or_pattern, help="the archive to label (--engine dask: or a pattern)"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help=".csv .tsv .jsonl .xlsx or .parquet (--engine dask: a directory for the parts)",
     )
     p.add_argument("--text-column", metavar="C", help="column with the complaint text (default: guessed)")
     p.add_argument("--id-column", metavar="C", help="column identifying rows, quoted in the summary's errors")
@@ -248,6 +265,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", metavar="PATH", help="a model saved by 'maladmin-nlp train' (default: the shipped one)"
     )
     _streaming_options(p)
+    group = p.add_argument_group("running on a Dask cluster (pip install 'maladmin-nlp[dask]', docs/distributed.md)")
+    group.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: stream on this machine (default); dask: label CSV/Parquet files on a Dask cluster, "
+        "one part per input file in the OUTPUT directory",
+    )
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", metavar="ADDR", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local one)"
+    )
+    where.add_argument(
+        "--workers", type=_positive_int(1), metavar="N", help="worker processes of the local cluster (default: 2)"
+    )
+    group.add_argument("--overwrite", action="store_true", help="replace the parts of an earlier run in OUTPUT")
     _input_options(p)
     _common(p)
     p.set_defaults(handler=_cmd_label)
@@ -548,6 +581,13 @@ def _progress(args: argparse.Namespace, handler: _Handler) -> _ProgressBar | Non
 def _cmd_label(args: argparse.Namespace, handler: _Handler) -> int:
     from .batch import label_file
 
+    if args.engine == "dask":
+        return _label_on_dask(args, handler)
+    dask_only = [f for f in ("--scheduler", "--workers", "--overwrite") if getattr(args, f[2:])]
+    if dask_only:
+        raise _UsageError(f"{', '.join(dask_only)} only apply with --engine dask")
+    if not Path(args.input).is_file():
+        raise _UsageError(f"{args.input} is a pattern: label several files with --engine dask, or one at a time")
     bar = _progress(args, handler)
     try:
         summary = label_file(
@@ -564,6 +604,51 @@ def _cmd_label(args: argparse.Namespace, handler: _Handler) -> int:
             output_format=args.output_format,
             encoding=args.encoding,
             delimiter=args.delimiter,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.clear()
+    if not args.quiet:
+        _err(summary.to_text())
+    if args.summary:
+        _write_json(args.summary, summary.to_dict())
+    return 0
+
+
+def _label_on_dask(args: argparse.Namespace, handler: _Handler) -> int:
+    from .distributed import label_files
+
+    local_only = [
+        flag
+        for flag, used in (
+            ("--resume", args.resume),
+            ("--restart", args.restart),
+            ("--id-column", args.id_column),
+            ("--jobs", args.jobs != 1),
+            ("--chunk-size", args.chunk_size != 2000),
+        )
+        if used
+    ]
+    if local_only:
+        raise _UsageError(
+            f"{', '.join(local_only)} only apply with --engine local; with --engine dask the work is split "
+            "by input file (--workers N, or the cluster's workers), and a failed run is rerun with --overwrite"
+        )
+    bar = _progress(args, handler)
+    try:
+        summary = label_files(
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            model_path=args.model,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            output_format=args.output_format or "parquet",
+            input_format=args.input_format,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            overwrite=args.overwrite,
             progress=bar,
         )
     finally:
@@ -855,7 +940,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         hint = ""
         output = getattr(args, "output", None)
-        if args.command in ("label", "redact") and output:
+        if getattr(args, "engine", "local") == "dask" and output:
+            hint = f"; the parts written so far are in {output}: rerun with --overwrite"
+        elif args.command in ("label", "redact") and output:
             hint = (
                 f"; the completed chunks are kept in {Path(output).name}.partial: "
                 "rerun with --resume to continue"
