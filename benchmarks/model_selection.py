@@ -31,14 +31,16 @@ from maladmin_nlp.training import DEFAULT_PARAMS, train_default_model
 
 ALTERNATIVES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("naive", "baseline: default TfidfVectorizer on raw text + LinearSVC", None),
-    ("word1_nostem", "word unigrams, full preprocessing but no stemming", {"word_ngram_range": (1, 1), "stem": False}),
-    ("word1_stem", "word unigrams, stemmed", {"word_ngram_range": (1, 1)}),
     ("word12_nostem", "word 1-2-grams, no stemming", {"stem": False}),
     ("default", "word 1-2-grams, stemmed, courtesy words dropped, LinearSVC C=2 (shipped)", {}),
     ("default_C1", "the same with C=1", {"C": 1.0}),
     ("keep_courtesy", "the same keeping courtesy words (terima kasih, mohon, tolong ...)", {"remove_courtesy": False}),
     ("word12_char25", "word 1-2-grams + char_wb 2-5-grams, stemmed", {"char_ngram_range": (2, 5)}),
-    ("logreg", "word 1-2-grams, stemmed, LogisticRegression C=10", {"model": "logistic_regression", "C": 10.0}),
+    (
+        "logreg",
+        "word 1-2-grams, stemmed, LogisticRegression C=1 (its own probabilities)",
+        {"model": "logistic_regression", "C": 1.0, "calibration": None},
+    ),
     ("cnb", "word 1-2-grams, stemmed, ComplementNB", {"model": "complement_nb", "C": 3.0}),
     ("sgd", "word 1-2-grams, stemmed, SGDClassifier (modified Huber)", {"model": "sgd"}),
 ]
@@ -173,6 +175,21 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
             f"{_fmt(d.get('macro_f1'))} | {_fmt(d.get('accuracy'))} | {_fmt(d.get('maladministration_f1'))} | "
             f"{r['predict_per_second']:,} |"
         )
+    lines += [
+        "",
+        "### How the default was chosen",
+        "",
+        "- Word 1-2-grams over the Indonesian preprocessing, LinearSVC: the best real-complaint figures at a "
+        "corpus CV figure within 0.02 of the best one. Stemming helps on real complaints "
+        "(`word12_nostem` vs `default`).",
+        "- Character 2-5-grams are not used: they cost ~7x in prediction speed (texts/s column) and did not help "
+        "on either evaluation.",
+        "- Two choices were made by comparing real-dev figures, and are the only ones: dropping courtesy words "
+        "(`keep_courtesy` vs `default`) and C=2 instead of 1 (`default_C1`). Real-dev is therefore slightly "
+        "optimistic for this model; the project also scores it on real complaints nobody on the team sees.",
+        "- The raw-text baseline (`naive`) wins on the authored corpus and loses by 0.19 macro-F1 on real "
+        "complaints: corpus CV alone would have picked the wrong model.",
+    ]
     lines += ["", "Per-class cross-validated F1 of every alternative:", ""]
     lines.append("| alternative | " + " | ".join(short[label] for label in LABELS) + " |")
     lines.append("|---|" + "---:|" * len(LABELS))
