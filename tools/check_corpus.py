@@ -17,40 +17,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-LABELS = (
-    "penundaan_berlarut",
-    "tidak_memberikan_pelayanan",
-    "penyimpangan_prosedur",
-    "penyalahgunaan_wewenang",
-    "tidak_kompeten",
-    "permintaan_imbalan",
-    "tidak_patut",
-    "diskriminasi",
-    "berpihak",
-    "konflik_kepentingan",
-    "bukan_maladministrasi",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from maladmin_nlp.datasets import FORMULAIC_PHRASES as FORMULAIC
+from maladmin_nlp.taxonomy import LABELS
+
 REGISTERS = ("formal", "biasa", "informal")
 FIELDS = ("id", "text", "label", "secondary", "sector", "register", "hard")
-
-# Formulaic openings and closings that many real letters share word for word.
-FORMULAIC = [
-    "dengan hormat",
-    "assalamualaikum warahmatullahi wabarakatuh",
-    "assalamualaikum wr wb",
-    "wassalamualaikum warahmatullahi wabarakatuh",
-    "wassalamualaikum wr wb",
-    "demikian laporan ini saya sampaikan",
-    "demikian pengaduan ini saya sampaikan",
-    "atas perhatian dan kerja samanya saya ucapkan terima kasih",
-    "atas perhatian bapak ibu saya ucapkan terima kasih",
-    "atas perhatiannya saya ucapkan terima kasih",
-    "atas perhatian dan tindak lanjutnya kami ucapkan terima kasih",
-    "atas perhatian dan tindak lanjutnya saya ucapkan terima kasih",
-    "yang bertanda tangan di bawah ini",
-    "mohon maaf sebelumnya",
-    "terima kasih atas perhatiannya",
-]
 
 
 def words(text: str) -> list[str]:
