@@ -181,3 +181,23 @@ def test_clean_text_never_raises_is_idempotent_and_has_single_spaces(text):
 @given(st.text())
 def test_redact_never_raises(text):
     assert isinstance(redact(text), str)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\R",  # a literal "\R" is a "\r" once lower-cased
+        "Http://x.id/a b",
+        "WwW.x.id/lapor b",
+        "&lt;b&gt;x",
+        "&amp;lt;b&amp;gt;x",
+        "<a<b>>x",
+        "&NBSP;x",
+        "<\u200bb>x",
+        "http:\u200b//x.id/a b",
+    ],
+)
+def test_clean_text_is_idempotent_on_markup_it_uncovers(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert "<" not in once and "://" not in once and "\\" not in once

@@ -68,7 +68,7 @@ ENTITY_TOKENS = ("<uang>", "<durasi>", "<tanggal>", "<angka>")
 _TAG_RE = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]{0,20})\b[^<>]{0,2000}>|<!--.{0,5000}?-->", re.S)
 _SCRIPT_RE = re.compile(r"<(script|style)\b[^>]{0,2000}>.{0,100000}?</\1\s{0,5}>", re.S | re.I)
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']{1,2000}", re.I)
-_LITERAL_NEWLINE_RE = re.compile(r"\\[nrt]")
+_LITERAL_NEWLINE_RE = re.compile(r"\\[nrt]", re.I)
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
 _REPEAT_ASCII_RE = re.compile(r"([A-Za-z])\1\1+")
 _SPACE_RE = re.compile(r"\s+")
@@ -131,22 +131,67 @@ def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
     >>> clean_text("Pelayanannya <b>lamaaaa</b> bgt!!! https://x.id/a 😡")
     'pelayanannya lama bgt! marah'
     """
-    return _clean_tail(_clean_head(text), lowercase, emoji)
+    text = _clean_tail(_clean_head(text), lowercase, emoji)
+    # Clean-up can expose markup it would remove on a second look: "&amp;lt;b&amp;gt;" unescapes to
+    # "&lt;b&gt;", a zero-width space inside "<b>" hides the tag until it is dropped, "&NBSP;" is an
+    # entity once lower-cased. Look again while something is left that could be markup.
+    for _ in range(_MAX_PASSES):
+        if not _may_hold_markup(text):
+            break
+        again = _clean_tail(_clean_head(text), lowercase, emoji)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+_MAX_PASSES = 8
+
+
+def _may_hold_markup(text: str) -> bool:
+    """Whether :func:`_clean_head` could still change ``text``, or could once :func:`_clean_tail`
+    has run (it drops zero-width characters, which can join ``:`` and ``//``)."""
+    return (
+        "&" in text
+        or "<" in text
+        or "\\" in text
+        or "://" in text
+        or (not text.isascii() and ":" in text)
+    )
 
 
 def _clean_head(text: str) -> str:
-    """The steps of :func:`clean_text` that look across whitespace: NFKC, HTML, URLs, ``\\n``."""
-    if not text.isascii():  # NFKC leaves ASCII unchanged
-        text = unicodedata.normalize("NFKC", text)
-    if "<" in text:
-        text = _SCRIPT_RE.sub(" ", text)
-        text = _TAG_RE.sub(" ", text)
+    """The steps of :func:`clean_text` that look across whitespace: NFKC, HTML, URLs, ``\\n``.
+
+    Repeated until nothing changes, so nested or doubly-escaped markup goes too (at most
+    ``_MAX_PASSES`` passes, each linear in the length of the text).
+    """
+    for _ in range(_MAX_PASSES):
+        before = text
+        if not text.isascii():  # NFKC leaves ASCII unchanged
+            text = unicodedata.normalize("NFKC", text)
+        if "&" in text:
+            text = _unescape(text)
+        if "<" in text:
+            text = _SCRIPT_RE.sub(" ", text)
+            text = _TAG_RE.sub(" ", text)
+        if "://" in text or "w." in text or "W." in text:
+            text = _URL_RE.sub(" ", text)
+        if "\\" in text:
+            text = _LITERAL_NEWLINE_RE.sub(" ", text)
+        if text == before:
+            break
+    return text
+
+
+_ENTITY_RE = re.compile(r"&#?[A-Za-z0-9]{1,32};?")
+
+
+def _unescape(text: str) -> str:
+    """HTML entities, also when written in capitals (``&NBSP;``, which lower-casing would revive)."""
+    text = html.unescape(text)
     if "&" in text:
-        text = html.unescape(text)
-    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
-        text = _URL_RE.sub(" ", text)
-    if "\\" in text:
-        text = _LITERAL_NEWLINE_RE.sub(" ", text)
+        text = _ENTITY_RE.sub(lambda m: html.unescape(m.group().lower()), text)
     return text
 
 

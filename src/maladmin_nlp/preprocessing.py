@@ -31,6 +31,7 @@ from .normalize import (
     _clean_head,
     _clean_tail,
     _mask_and_tag,
+    _may_hold_markup,
     clean_text,
     load_courtesy_words,
     load_slang_lexicon,
@@ -269,7 +270,10 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         if not self.clean:
             return self._finish(_mask_and_tag(text.lower(), self.mask_pii, self.entities, False), caches)
         # clean_text's remaining steps work chunk by chunk, so they are cached per raw chunk
-        chunks = _clean_head(text).split()
+        head = _clean_head(text)
+        if _may_hold_markup(head):  # rare: clean_text takes a second look, see there
+            return self._finish(_mask_and_tag(clean_text(text), self.mask_pii, self.entities, True), caches)
+        chunks = head.split()
         try:
             # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
             return "".join(map(caches.plain.__getitem__, chunks))[:-1]
