@@ -32,6 +32,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from .features import supports, word_tfidf_transform
 from .normalize import ENTITY_TOKENS, PII_TOKENS
 from .preprocessing import IndonesianPreprocessor, check_documents
 from .taxonomy import label_name
@@ -356,7 +357,11 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
     def _vectorize(self, prepared: list[str]) -> Any:
         # The blocks of the FeatureUnion, called directly: same result, without the per-call
         # overhead of FeatureUnion's parallel dispatch (it matters for one complaint at a time).
-        blocks = [vec.transform(prepared) for _, vec in self.pipeline_.named_steps["features"].transformer_list]
+        # The word block goes through features.word_tfidf_transform (same matrix, faster).
+        blocks = [
+            word_tfidf_transform(vec, prepared) if supports(vec) else vec.transform(prepared)
+            for _, vec in self.pipeline_.named_steps["features"].transformer_list
+        ]
         return blocks[0].tocsr() if len(blocks) == 1 else sp.hstack(blocks, format="csr")
 
     def _fast_sigmoid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:

@@ -131,13 +131,14 @@ def clean_text(text: str, *, lowercase: bool = True, emoji: str = "map") -> str:
     >>> clean_text("Pelayanannya <b>lamaaaa</b> bgt!!! https://x.id/a 😡")
     'pelayanannya lama bgt! marah'
     """
-    text = _clean_tail(_clean_head(text), lowercase, emoji)
+    head = _clean_head(text)
+    text = _clean_tail(head, lowercase, emoji)
+    if not _may_hold_markup(head):
+        return text
     # Clean-up can expose markup it would remove on a second look: "&amp;lt;b&amp;gt;" unescapes to
     # "&lt;b&gt;", a zero-width space inside "<b>" hides the tag until it is dropped, "&NBSP;" is an
-    # entity once lower-cased. Look again while something is left that could be markup.
+    # entity once lower-cased. Look again until nothing changes.
     for _ in range(_MAX_PASSES):
-        if not _may_hold_markup(text):
-            break
         again = _clean_tail(_clean_head(text), lowercase, emoji)
         if again == text:
             break
@@ -150,14 +151,17 @@ _MAX_PASSES = 8
 
 def _may_hold_markup(text: str) -> bool:
     """Whether :func:`_clean_head` could still change ``text``, or could once :func:`_clean_tail`
-    has run (it drops zero-width characters, which can join ``:`` and ``//``)."""
-    return (
-        "&" in text
-        or "<" in text
-        or "\\" in text
-        or "://" in text
-        or (not text.isascii() and ":" in text)
-    )
+    has run: lower-casing, dropping zero-width characters and squeezing repeated letters can
+    complete an entity (``&ammmp;``), a literal escape, a tag (``<\u200bb>``) or a URL (``htttp://``)."""
+    if "\\" in text or "://" in text:
+        return True
+    if not text.isascii():  # dropped characters can join anything
+        return "&" in text or "<" in text or (":" in text and "/" in text)
+    # ASCII: the tail lower-cases and squeezes repeats ("&ammmp;", "<!!!--"), it joins nothing
+    return ("&" in text and _AMP_WORD_RE.search(text) is not None) or ("<" in text and "<!" in text)
+
+
+_AMP_WORD_RE = re.compile(r"&#?[A-Za-z0-9]")
 
 
 def _clean_head(text: str) -> str:
@@ -205,7 +209,7 @@ def _clean_tail(text: str, lowercase: bool = True, emoji: str = "map") -> str:
     ascii_only = text.isascii()
     if not ascii_only:
         if emoji == "remove":
-            text = "".join(" " if ch in _EMOJI_WORDS else _char_action(ch) for ch in text)
+            text = "".join((" " if ch in _EMOJI_WORDS else _char_action(ch)) if ord(ch) > 127 else ch for ch in text)
         else:
             text = "".join(_char_action(ch) if ord(ch) > 127 else ch for ch in text)
     if lowercase:
@@ -551,7 +555,8 @@ _NUMERIC_RE = re.compile(
     r"|(?P<number>\d+(?:[.,]\d+)*)"
     r")"
 )
-_WORD_HINT_RE = re.compile(r"ribu|juta|mil[iy]ar|hari|minggu|pekan|bulan|tahun|jam|menit")
+# a cheap gate for _WORD_ENTITY_RE: one of its units somewhere in the text
+_WORD_HINT_RE = re.compile(r"ribu|juta|mil[iy]ar|" + _DUR_UNITS[3:-1])
 # number words + unit; one-word forms (sebulan, berbulan-bulan, sejuta) are in the slang lexicon
 _WORD_ENTITY_RE = re.compile(
     rf"(?<![a-z])(?=[sdtelbpr])(?:"
