@@ -457,55 +457,81 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             return []
         preprocess = self.pipeline_.named_steps["preprocess"]
         analyses = [preprocess.analyze(doc) for doc in docs]
-        features = self._vectorize([" ".join(token for token, _ in pairs) for pairs in analyses])
+        features = self._vectorize([" ".join([token for token, _ in pairs]) for pairs in analyses])
         proba = self._proba_from_features(features)
-        out = [self._prediction(analyses[i], proba[i], features[i]) for i in range(len(docs))]
+        # Everything per row that numpy can do for the whole batch is done here once.
+        order = np.argsort(-proba, axis=1, kind="stable")
+        best = order[:, 0]
+        rows = np.arange(len(docs))
+        confidence = proba[rows, best]
+        margin = confidence - proba[rows, order[:, 1]] if proba.shape[1] > 1 else np.ones(len(docs))
+        review = (confidence < self.review_threshold) | (margin < self.review_margin)
+        classes = [str(c) for c in self.classes_]
+        rounded = np.round(proba, 6).tolist()
+        contrib = self._contributions(features, best)
+        indptr, indices = features.indptr, features.indices
+        out = []
+        for i, pairs in enumerate(analyses):
+            k = int(best[i])
+            label = classes[k]
+            lo, hi = indptr[i], indptr[i + 1]
+            out.append(
+                Prediction(
+                    label=label,
+                    label_name=label_name(label),
+                    confidence=round(float(confidence[i]), 6),
+                    needs_review=bool(review[i]),
+                    scores=dict(zip(classes, rounded[i])),
+                    other_labels=tuple(
+                        classes[j] for j in order[i, 1:] if proba[i, j] >= self.other_labels_threshold
+                    ),
+                    evidence=tuple(self._top_terms(pairs, indices[lo:hi], contrib[lo:hi], self.n_evidence)),
+                )
+            )
         return out[0] if single else out
 
-    def _prediction(self, pairs: list[tuple[str, str]], proba: np.ndarray, row: Any) -> Prediction:
-        order = np.argsort(-proba, kind="stable")
-        best = int(order[0])
-        confidence = float(proba[best])
-        margin = confidence - float(proba[order[1]]) if len(order) > 1 else 1.0
-        label = str(self.classes_[best])
-        others = tuple(
-            str(self.classes_[j]) for j in order[1:] if proba[j] >= self.other_labels_threshold
-        )
-        return Prediction(
-            label=label,
-            label_name=label_name(label),
-            confidence=round(confidence, 6),
-            needs_review=bool(confidence < self.review_threshold or margin < self.review_margin),
-            scores={str(c): round(float(p), 6) for c, p in zip(self.classes_, proba)},
-            other_labels=others,
-            evidence=tuple(self._evidence(pairs, row, best, self.n_evidence)),
-        )
+    def _contributions(self, features: Any, classes: np.ndarray) -> np.ndarray:
+        """For every stored entry of ``features``: value x term weight for its row's class in
+        ``classes`` (0 for character n-grams, which are never shown as evidence)."""
+        row_of_entry = np.repeat(classes, np.diff(features.indptr))
+        indices = features.indices
+        word = indices < self.n_word_features_
+        contrib = np.zeros(len(indices), dtype=np.float64)
+        contrib[word] = features.data[word] * self.term_weights_[row_of_entry[word], indices[word]]
+        return contrib
 
-    def _evidence(
-        self, pairs: list[tuple[str, str]], row: Any, class_index: int, top: int
+    def _top_terms(
+        self, pairs: list[tuple[str, str]], indices: np.ndarray, contrib: np.ndarray, top: int
     ) -> list[tuple[str, float]]:
-        """Word n-grams of ``row`` that push towards ``class_index``, shown as written."""
-        idx = row.indices
-        vals = row.data
-        word_mask = idx < self.n_word_features_
-        idx, vals = idx[word_mask], vals[word_mask]
-        if len(idx) == 0:
+        """The ``top`` positive contributions among one row's entries, shown as written."""
+        positive = contrib > 0
+        if not positive.any():
             return []
-        contrib = vals * self.term_weights_[class_index, idx]
+        indices, contrib = indices[positive], contrib[positive]
         order = np.argsort(-contrib, kind="stable")
         names = self._word_feature_names()
         out: list[tuple[str, float]] = []
         seen: set[str] = set()
+        tokens: list[str] | None = None
         for j in order:
-            weight = float(contrib[j])
-            if weight <= 0 or len(out) >= top:
+            if len(out) >= top:
                 break
-            term = _surface(names[idx[j]], pairs)
+            if tokens is None:
+                tokens = [token for token, _ in pairs]
+            term = _surface(names[indices[j]], pairs, tokens)
             if term in seen:
                 continue
             seen.add(term)
-            out.append((term, round(weight, 4)))
+            out.append((term, round(float(contrib[j]), 4)))
         return out
+
+    def _evidence(
+        self, pairs: list[tuple[str, str]], row: Any, class_index: int, top: int
+    ) -> list[tuple[str, float]]:
+        """Word n-grams of ``row`` (one row of features) that push towards ``class_index``."""
+        row = row.tocsr() if hasattr(row, "tocsr") else row
+        contrib = self._contributions(row, np.array([class_index]))
+        return self._top_terms(pairs, row.indices, contrib, top)
 
     def _word_feature_names(self) -> Sequence[str]:
         names = self.__dict__.get("_names")
@@ -555,12 +581,20 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         return clone(self)
 
 
-def _surface(feature: str, pairs: list[tuple[str, str]]) -> str:
-    """Readable form of an n-gram feature: the words as written in the complaint."""
+def _surface(feature: str, pairs: list[tuple[str, str]], tokens: list[str]) -> str:
+    """Readable form of an n-gram feature: the words as written in the complaint.
+
+    ``tokens`` are the tokens of ``pairs``; the first occurrence of the n-gram gives the words.
+    """
     grams = feature.split(" ")
     n = len(grams)
-    tokens = [t for t, _ in pairs]
-    for i in range(len(tokens) - n + 1):
+    start = 0
+    while True:
+        try:
+            i = tokens.index(grams[0], start)
+        except ValueError:
+            break
         if tokens[i : i + n] == grams:
             return " ".join(_PLACEHOLDER_SURFACE.get(s, s) for _, s in pairs[i : i + n])
+        start = i + 1
     return " ".join(_PLACEHOLDER_SURFACE.get(g, g) for g in grams)

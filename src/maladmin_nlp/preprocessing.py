@@ -27,7 +27,6 @@ from .normalize import (
     _NUMBER_WORDS,
     _WORD_RE,
     MAX_CHARS,
-    PII_TOKENS,
     _clean_head,
     _clean_tail,
     _mask_and_tag,
@@ -37,8 +36,6 @@ from .normalize import (
     load_slang_lexicon,
     load_stem_exceptions,
     load_stopwords,
-    mask_pii,
-    replace_entities,
 )
 from .stemming import CachedStemmer
 
@@ -255,13 +252,24 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
 
     # -- one document ----------------------------------------------------------
     def _normalized(self, doc: str) -> str:
+        """Cleaned, masked and tagged text, up to whitespace (the chunk caches of
+        :meth:`process` do the clean-up)."""
         text = doc[: self.max_chars]
-        text = clean_text(text) if self.clean else text.lower()
-        if self.mask_pii:
-            text = mask_pii(text, PII_TOKENS)
-        if self.entities:
-            text = replace_entities(text)
-        return text
+        if not self.clean:
+            return _mask_and_tag(text.lower(), self.mask_pii, self.entities, False)
+        head = _clean_head(text)
+        if _may_hold_markup(head):
+            text = clean_text(text)
+        else:
+            chunks = head.split()
+            caches = self._caches()
+            try:
+                text = " ".join(map(caches.cleaned.__getitem__, chunks))
+            except KeyError:
+                text = self._clean_chunks(chunks, caches)
+            if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
+                text = " ".join(text.split())
+        return _mask_and_tag(text, self.mask_pii, self.entities, True)
 
     def process(self, doc: str) -> str:
         """Preprocess one document (the fitted object's single-text path)."""
