@@ -201,3 +201,18 @@ def test_clean_text_is_idempotent_on_markup_it_uncovers(text):
     once = clean_text(text)
     assert clean_text(once) == once
     assert "<" not in once and "://" not in once and "\\" not in once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("be\x1blum jadi", "belum jadi"),  # inside a word: dropped, like a zero-width space
+        ("be\x00lum", "belum"),
+        ("be\u200blum", "belum"),
+        ("sudah\x0b3\x0cbulan", "sudah 3 bulan"),  # whitespace-like controls separate words
+        ("ktp\x1cbelum\x1fjadi", "ktp belum jadi"),
+        ("<\x01b>x", "x"),  # a tag that dropping the control character completes
+    ],
+)
+def test_control_characters(text, expected):
+    assert clean_text(text) == expected

@@ -155,10 +155,13 @@ def _may_hold_markup(text: str) -> bool:
     complete an entity (``&ammmp;``), a literal escape, a tag (``<\u200bb>``) or a URL (``htttp://``)."""
     if "\\" in text or "://" in text:
         return True
-    if not text.isascii():  # dropped characters can join anything
-        return "&" in text or "<" in text or (":" in text and "/" in text)
-    # ASCII: the tail lower-cases and squeezes repeats ("&ammmp;", "<!!!--"), it joins nothing
-    return ("&" in text and _AMP_WORD_RE.search(text) is not None) or ("<" in text and "<!" in text)
+    amp, lt, colon = "&" in text, "<" in text, ":" in text and "/" in text
+    if not (amp or lt or colon):
+        return False
+    if not text.isascii() or _ASCII_CONTROL_RE.search(text):  # dropped characters can join anything
+        return True
+    # the tail lower-cases and squeezes repeats ("&ammmp;", "<!!!--"), it joins nothing here
+    return (amp and _AMP_WORD_RE.search(text) is not None) or (lt and "<!" in text)
 
 
 _AMP_WORD_RE = re.compile(r"&#?[A-Za-z0-9]")
@@ -205,7 +208,10 @@ def _clean_tail(text: str, lowercase: bool = True, emoji: str = "map") -> str:
     So ``_clean_tail(text) == " ".join(filter(None, map(_clean_tail, text.split())))``, which
     lets :class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor` cache it per chunk.
     """
-    text = _ASCII_CONTROL_RE.sub(" ", text)
+    if not text.isprintable():
+        # control characters inside a word ("be\x1blum") go, as zero-width ones do; the
+        # whitespace-like ones (\x0b, \x0c, \x1c-\x1f) separate words, as str.split() has it
+        text = _ASCII_CONTROL_RE.sub("", text)
     ascii_only = text.isascii()
     if not ascii_only:
         if emoji == "remove":
@@ -221,7 +227,7 @@ def _clean_tail(text: str, lowercase: bool = True, emoji: str = "map") -> str:
     return " ".join(text.split())
 
 
-_ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 _REPEAT_PUNCT_RE = re.compile(r"([!?.,])\1+")
 # reduplication written with a 2: "jadi2" -> "jadi-jadi"
 _REDUP_RE = re.compile(r"\b([^\W\d_]{2,})2\b")
