@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
+from maladmin_nlp import io as mio
 from maladmin_nlp.io import (
     MISSING,
     ColumnNotFoundError,
@@ -178,6 +180,114 @@ def test_csv_reader_tsv_and_given_delimiter(tmp_path: Path) -> None:
     txt.write_text("no|isi\n1|x\n", encoding="utf-8")
     with open_table(txt, delimiter="|") as table:
         assert table.columns == ["no", "isi"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (  # a quote never closed swallows the rest of the file in the csv module
+            '1,"KTP belum jadi,Dukcapil\n2,Petugas minta uang,Samsat\n3,biasa,RSUD\n',
+            [
+                (["1", "KTP belum jadi,Dukcapil", ""], 'line 2: a quote (") is never closed; the row was read from '
+                 "line 2 alone, and the 2 line(s) after it as rows of their own"),
+                (["2", "Petugas minta uang", "Samsat"], ""),
+                (["3", "biasa", "RSUD"], ""),
+            ],
+        ),
+        (  # text after a closing quote
+            '1,"KTP" belum jadi,Dukcapil\n2,biasa,RSUD\n',
+            [(["1", "KTP belum jadi", "Dukcapil"], "line 2: ',' expected after '\"'"), (["2", "biasa", "RSUD"], "")],
+        ),
+        (  # a closing quote lines later, then text: the lines in between come back as rows
+            '1,"KTP belum jadi,Dukcapil\n2,Petugas minta uang,Samsat\n3,"biasa" saja,RSUD\n4,x,y\n',
+            [
+                (["1", "KTP belum jadi,Dukcapil", ""], "the 2 line(s) after it as rows of their own"),
+                (["2", "Petugas minta uang", "Samsat"], ""),
+                (["3", "biasa saja", "RSUD"], "line 4: ',' expected after '\"'"),
+                (["4", "x", "y"], ""),
+            ],
+        ),
+        (  # a well-formed multi-line cell is left alone
+            '1,"baris satu\nbaris dua",Dukcapil\n2,biasa,RSUD\n',
+            [(["1", "baris satu\nbaris dua", "Dukcapil"], ""), (["2", "biasa", "RSUD"], "")],
+        ),
+        (  # spaces after the closing quote of a multi-line cell: the cell is kept whole
+            '1,"baris satu\nbaris dua"  ,Dukcapil\n2,biasa,RSUD\n',
+            [
+                (["1", "baris satu\nbaris dua", "Dukcapil"], "line 2: spaces after a closing quote"),
+                (["2", "biasa", "RSUD"], ""),
+            ],
+        ),
+    ],
+    ids=["never-closed", "text-after-quote", "closed-lines-later", "well-formed-multiline", "spaces-after-quote"],
+)
+def test_csv_reader_malformed_quotes_lose_no_row(
+    tmp_path: Path, body: str, expected: list[tuple[list[str], str]]
+) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("no,isi,instansi\n" + body, encoding="utf-8")
+    with open_table(path) as table:
+        records = list(table.records(extra_into=1))
+    assert [r.number for r in records] == list(range(1, len(expected) + 1))
+    for record, (values, problem) in zip(records, expected, strict=True):
+        assert record.values == values
+        if problem:
+            assert problem in record.problem and record.problem.startswith("malformed CSV record starting on")
+        else:
+            assert record.problem == ""
+
+
+def test_csv_reader_cell_over_the_limit_is_a_row_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(f"no,isi\n1,\"{'x' * 300}\"\n2,biasa\n3,\"{'y' * 300}\ny\"\n4,akhir\n", encoding="utf-8")
+    old = csv.field_size_limit(100)
+    monkeypatch.setattr(mio, "CSV_FIELD_LIMIT", 100)
+    try:
+        with open_table(path) as table:
+            records = list(table.records())
+        assert csv.field_size_limit() == 100
+    finally:
+        csv.field_size_limit(old)
+    # the long cell's row keeps its values; the other lines of a long multi-line cell come back as rows
+    assert [r.values[0] for r in records] == ["1", "2", "3", 'y"', "4"]
+    assert records[0].values == ["1", '"' + "x" * 300 + '"']
+    assert records[0].problem == "malformed CSV record starting on line 2: field larger than field limit (100)"
+    assert records[1].problem == "" and records[1].values == ["2", "biasa"]
+    assert records[2].values == ["3", '"' + "y" * 300] and "field larger than field limit" in records[2].problem
+    assert "row has 1 fields but the header has 2" in records[3].problem
+    assert records[4].values == ["4", "akhir"] and records[4].problem == ""
+
+
+def test_csv_reader_raises_the_field_limit_only_while_reading(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    big = "kata " * 100_000  # 500,000 characters: more than the csv module's default limit
+    path.write_text(f'no,isi\n1,"{big}"\n', encoding="utf-8")
+    before = csv.field_size_limit()
+    first, second = open_table(path), open_table(path)
+    assert csv.field_size_limit() == mio.CSV_FIELD_LIMIT
+    (record,) = first.records()
+    assert record.values[1] == big and record.problem == ""
+    first.close()
+    assert csv.field_size_limit() == mio.CSV_FIELD_LIMIT  # the second reader is still open
+    second.close()
+    assert csv.field_size_limit() == before
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_recognised(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(f"no,isi\n1,{TEXT}\n".encode(encoding))
+    with open_table(path) as table:
+        assert table.encoding == encoding
+        assert [r.values for r in table.records()] == [["1", TEXT]]
+
+
+def test_latin1_fallback_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes("no,isi\n1,役所の職員\n".encode("shift_jis"))
+    with open_table(path) as table:
+        assert table.encoding == "latin-1"
+    assert "a.csv is neither UTF-8 nor Windows-1252 text" in caplog.text
 
 
 def test_csv_reader_empty_file(tmp_path: Path) -> None:

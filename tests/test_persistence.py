@@ -12,7 +12,7 @@ from maladmin_nlp import (
     load_model,
     save_model,
 )
-from maladmin_nlp.persistence import card_path, default_model_path, read_card
+from maladmin_nlp.persistence import _card_digest, card_path, default_model_path, read_card
 
 TEXTS = [
     "KTP saya sudah 3 bulan belum jadi", "akta kelahiran anak belum selesai dua bulan",
@@ -23,6 +23,12 @@ TEXTS = [
     "terima kasih pelayanan puskesmas cepat", "jalan berlubang depan sekolah tolong ditambal",
 ]
 LABELS = ["penundaan_berlarut"] * 4 + ["permintaan_imbalan"] * 4 + ["bukan_maladministrasi"] * 4
+
+
+def _resave_card(cpath, card):
+    """Write ``card`` with a matching card_sha256, as save_model (or someone imitating it) would."""
+    card["card_sha256"] = _card_digest(card)
+    cpath.write_text(json.dumps(card))
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +129,7 @@ def test_a_non_model_file_with_a_valid_card_is_refused(tmp_path, saved):
     joblib.dump([1, 2, 3], other)
     card = json.loads(card_path(saved).read_text())
     card["model_sha256"] = hashlib.sha256(other.read_bytes()).hexdigest()
-    card_path(other).write_text(json.dumps(card))
+    _resave_card(card_path(other), card)
     with pytest.raises(ModelFormatError, match="not a maladmin_nlp ComplaintClassifier"):
         load_model(other)
 
@@ -132,7 +138,7 @@ def test_version_mismatch_warns_with_advice(saved):
     cpath = card_path(saved)
     card = json.loads(cpath.read_text())
     card["versions"]["scikit-learn"] = "0.24.2"
-    cpath.write_text(json.dumps(card))
+    _resave_card(cpath, card)
     with pytest.warns(ModelVersionWarning, match="retrain"):
         load_model(saved)
 
@@ -185,7 +191,7 @@ def test_skops_refuses_untrusted_types(model, tmp_path):
     cpath = card_path(path)
     card = json.loads(cpath.read_text())
     card["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    cpath.write_text(json.dumps(card))
+    _resave_card(cpath, card)
     with pytest.raises(ModelFormatError, match="does not trust"):
         load_model(path)
 
@@ -201,3 +207,108 @@ def test_missing_default_model_message_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(persistence, "default_model_path", lambda: tmp_path / "none" / "model.joblib")
     with pytest.raises(FileNotFoundError, match="reinstall maladmin-nlp or train one"):
         load_model()
+
+
+# --------------------------------------------------------------------------- refused before unpickling
+class _Planted:
+    """Unpickling this creates ``path``: proof that pickle ran code from the file."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def _plant(model_file, marker):
+    """Replace a model file by a pickle that runs code when loaded; return the file's SHA-256."""
+    import hashlib
+
+    import joblib
+
+    joblib.dump(_Planted(marker), model_file)
+    return hashlib.sha256(model_file.read_bytes()).hexdigest()
+
+
+def _edit_card(saved, **fields):
+    cpath = card_path(saved)
+    card = json.loads(cpath.read_text(encoding="utf-8"))
+    card.update(fields)
+    return cpath, card
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "match"),
+    [
+        ("tampered", ModelIntegrityError, "does not match its model card"),
+        ("truncated", ModelIntegrityError, "does not match its model card"),
+        ("edited-card", ModelIntegrityError, "was edited after the model was saved"),
+        ("unknown-format-version", ModelFormatError, "card format version 2"),
+        ("unknown-serialization", ModelFormatError, "names the serialization 'pickle'"),
+    ],
+)
+def test_nothing_is_unpickled_before_the_checks(saved, tmp_path, case, error, match):
+    marker = tmp_path / "code_ran"
+    digest = _plant(saved, marker)
+    if case == "tampered":  # the card still describes the real model
+        pass
+    elif case == "truncated":  # the card names the planted file's hash, but the file was cut short
+        cpath, card = _edit_card(saved, model_sha256=digest)
+        _resave_card(cpath, card)
+        saved.write_bytes(saved.read_bytes()[:-7])
+    elif case == "edited-card":  # someone pointed the card at the new file by hand
+        cpath, card = _edit_card(saved, model_sha256=digest)
+        cpath.write_text(json.dumps(card))
+    elif case == "unknown-format-version":
+        cpath, card = _edit_card(saved, model_sha256=digest, format_version=2)
+        _resave_card(cpath, card)
+    else:
+        cpath, card = _edit_card(saved, model_sha256=digest, serialization="pickle")
+        _resave_card(cpath, card)
+    with pytest.raises(error, match=match):
+        load_model(saved)
+    assert not marker.exists(), "the file was unpickled before it was refused"
+
+
+def test_the_planted_file_does_run_code_once_the_checks_pass(saved, tmp_path):
+    """The control of the test above (and the documented limit: a joblib file is a pickle)."""
+    marker = tmp_path / "code_ran"
+    cpath, card = _edit_card(saved, model_sha256=_plant(saved, marker))
+    _resave_card(cpath, card)
+    with pytest.raises(ModelFormatError, match="not a maladmin_nlp ComplaintClassifier"):
+        load_model(saved)
+    assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"labels": ["penundaan_berlarut", "tidak_patut"]},
+        {"metrics": {"macro_f1": 0.99}},
+        {"training_data": {"n_samples": 1_000_000}},
+        {"created": "2020-01-01T00:00:00+00:00"},
+    ],
+    ids=["labels", "metrics", "training_data", "created"],
+)
+def test_any_edit_of_the_card_is_refused(saved, edit):
+    cpath, card = _edit_card(saved, **edit)
+    cpath.write_text(json.dumps(card, indent=2))
+    with pytest.raises(ModelIntegrityError, match=r"card .* was edited after the model was saved"):
+        load_model(saved)
+    with pytest.raises(ModelIntegrityError):
+        read_card(saved)
+
+
+def test_a_card_without_its_own_hash_is_still_read(model, saved):
+    """Cards written before ``card_sha256`` existed (like the shipped default model's) still load."""
+    cpath, card = _edit_card(saved)
+    del card["card_sha256"]
+    cpath.write_text(json.dumps(card))
+    again = load_model(saved)
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+
+def test_saved_card_hash_covers_every_other_field(saved):
+    card = read_card(saved)
+    assert card["card_sha256"] == _card_digest(card)
+    assert card["serialization"] == "joblib"

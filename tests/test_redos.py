@@ -5,6 +5,10 @@ patterns passed inline to ``re.sub``/``re.search``/...), so a new regex is teste
 listed here. Each one gets ~100 KB adversarial inputs: long digit runs, digits separated by
 spaces/dots/dashes, keywords followed by long runs of other characters, unclosed tags, ``@``-heavy
 strings. A linear-time regex handles 100 KB in milliseconds; a backtracking one takes minutes.
+
+Reading files goes through regular expressions too, some of them the standard library's
+(:class:`csv.Sniffer` guesses quotes with a pattern that is quadratic in its sample): the delimiter
+sniffer and the CSV reader get adversarial files as well.
 """
 
 import ast
@@ -18,6 +22,7 @@ import pytest
 
 import maladmin_nlp
 from maladmin_nlp import IndonesianPreprocessor, redact
+from maladmin_nlp.io import detect_encoding, open_table, sniff_delimiter
 from maladmin_nlp.normalize import PII_TOKENS, clean_text, mask_pii, replace_entities
 
 SIZE = 100_000
@@ -79,6 +84,9 @@ ADVERSARIAL = {
     "dates": _fill("12/03/"),
     "unicode": _fill("é"),
     "emoji": _fill("😡a"),
+    "quote-after-comma": _fill(',"x'),
+    "quote-after-semicolon": _fill(";'x"),
+    "quotes": _fill('"'),
 }
 
 
@@ -157,6 +165,8 @@ FUNCTIONS = {
     "mask_pii_tokens": lambda s: mask_pii(s, PII_TOKENS),
     "replace_entities": lambda s: replace_entities(s.lower()),
     "redact": redact,
+    "sniff_delimiter": sniff_delimiter,
+    "detect_encoding": lambda s: detect_encoding(s.encode("utf-8")),
 }
 
 
@@ -181,3 +191,30 @@ def test_preprocessor_is_fast_on_adversarial_input(max_chars):
         if elapsed >= PIPELINE_BOUND:
             slow.append(f"{label}: {elapsed:.2f}s")
     assert not slow, f"IndonesianPreprocessor(max_chars={max_chars}) is slow on: {slow}"
+
+
+CSV_FILES = {
+    "a-quote-per-line": "no,isi\n" + '1,"a\n' * (SIZE // 5),
+    "one-quote-never-closed": 'no,isi\n1,"' + "x\n" * (SIZE // 2),
+    "escaped-quotes-per-line": "no,isi\n" + '1,"x""\n' * (SIZE // 7),
+    "quote-after-comma": "no,isi\n" + ADVERSARIAL["quote-after-comma"],
+    "text-after-closing-quotes": "no,isi\n" + '1,"a"b\n' * (SIZE // 7),
+    "recovery-inside-recovery": "no,isi\n" + ('1,"a\n' + "2,b\n" * 50) * (SIZE // 250),
+    "delimiters-only": "no,isi\n" + _fill(",;|\t\n"),
+}
+
+
+@pytest.mark.parametrize("name", list(CSV_FILES))
+def test_csv_reader_is_fast_on_adversarial_files(name, tmp_path):
+    path = tmp_path / "arsip.csv"
+    path.write_text(CSV_FILES[name], encoding="utf-8")
+
+    def read():
+        with open_table(path) as table:
+            return sum(1 for _ in table.records())
+
+    start = time.perf_counter()
+    rows = read()
+    elapsed = time.perf_counter() - start
+    assert rows >= 1
+    assert elapsed < PIPELINE_BOUND, f"reading {name} took {elapsed:.2f}s"

@@ -4,7 +4,10 @@ to it, and pick complaints from it for labelling.
 :func:`label_file` streams an archive of any size in chunks, optionally over several processes,
 and writes every input row, unchanged and in order, with its label, confidence, review flag,
 evidence and an ``error`` cell. Rows whose text is empty or unreadable are kept, unlabelled, with
-the reason in ``error``; nothing stops a run but a failure of the machine or the model.
+the reason in ``error``; a text longer than the model reads (:data:`maladmin_nlp.normalize.MAX_CHARS`,
+20,000 characters) is labelled from its start, and ``error`` says so. Nothing stops a run but a
+failure of the machine (a full disk, a dead worker process: a clear error, and the run can be
+resumed) or of the model.
 
 Output is built in a partial file beside the target (``hasil.csv.partial``) and moved into place
 when complete. After each chunk the partial file is synced to disk and a small JSON state file
@@ -27,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import importlib.util
 import json
 import logging
@@ -194,9 +198,13 @@ class BatchSummary:
     needs_review : int
         Labelled rows flagged for review.
     errors : int
-        Rows with a non-empty ``error`` (a reading problem, or no label).
+        Rows with a non-empty ``error`` (a reading problem, a text cut to the length the model
+        reads, or no label).
     unlabelled : int
         Rows without a label (empty or unreadable text).
+    truncated : int
+        Labelled rows whose text was longer than the model reads (label only): the model saw its
+        first :data:`maladmin_nlp.normalize.MAX_CHARS` characters, and ``error`` says so.
     redacted : int
         Rows whose text changed (redact only).
     error_examples : list of dict
@@ -221,6 +229,7 @@ class BatchSummary:
     needs_review: int = 0
     errors: int = 0
     unlabelled: int = 0
+    truncated: int = 0
     redacted: int = 0
     error_examples: list[dict[str, Any]] = field(default_factory=list)
     resumed_from: int = 0
@@ -239,6 +248,7 @@ class BatchSummary:
             "needs_review": self.needs_review,
             "errors": self.errors,
             "unlabelled": self.unlabelled,
+            "truncated": self.truncated,
             "redacted": self.redacted,
             "error_examples": list(self.error_examples),
         }
@@ -272,7 +282,7 @@ class BatchSummary:
         if self.operation == "label":
             del out["redacted"]
         else:
-            for key in ("labels", "needs_review", "unlabelled"):
+            for key in ("labels", "needs_review", "unlabelled", "truncated"):
                 del out[key]
         return out
 
@@ -303,6 +313,10 @@ class BatchSummary:
                 f"  needs review: {self.needs_review:,}   errors: {self.errors:,}   "
                 f"unlabelled: {self.unlabelled:,}"
             )
+            if self.truncated:
+                lines.append(
+                    f"  texts too long, labelled from their start: {self.truncated:,} (see the 'error' column)"
+                )
         else:
             lines.append(f"  rows changed: {self.redacted:,}   errors: {self.errors:,}")
         for ex in self.error_examples[:3]:
@@ -349,13 +363,48 @@ def _prediction_row(pred: Any) -> _LabelResult:
     )
 
 
+_TRUNCATED = "text too long"
+
+
+def _max_chars(model: Any) -> int | None:
+    """Characters of a text the model reads (its preprocessor's ``max_chars``), or None if unknown."""
+    try:
+        limit = model.pipeline_.named_steps["preprocess"].max_chars
+    except (AttributeError, KeyError, TypeError):
+        return None
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def _truncation_note(length: int, limit: int) -> str:
+    """The ``error`` note of a text the model reads only in part.
+
+    Examples
+    --------
+    >>> _truncation_note(1_000_000, 20_000)
+    'text too long: the model read only its first 20,000 of 1,000,000 characters'
+    """
+    return f"{_TRUNCATED}: the model read only its first {limit:,} of {length:,} characters"
+
+
 def _label_texts(model: Any, texts: Sequence[str | None]) -> list[_LabelResult | None]:
-    """Label the non-None texts; a text the model fails on gets an error, the others are kept."""
+    """Label the non-None texts; a text the model fails on gets an error, the others are kept.
+
+    A text longer than the model reads is labelled from its start, with a note in ``error``.
+    """
     index = [i for i, t in enumerate(texts) if t is not None]
     docs = [texts[i] for i in index]
     out: list[_LabelResult | None] = [None] * len(texts)
     if not docs:
         return out
+    # the cut of long texts is reported per row below, not by classify's warning
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*the model read only the first", category=UserWarning)
+        return _label_docs(model, texts, index, docs, out)
+
+
+def _label_docs(
+    model: Any, texts: Sequence[str | None], index: list[int], docs: list[Any], out: list[_LabelResult | None]
+) -> list[_LabelResult | None]:
     try:
         rows = [_prediction_row(p) for p in model.classify(docs)]
     except Exception:
@@ -367,7 +416,11 @@ def _label_texts(model: Any, texts: Sequence[str | None]) -> list[_LabelResult |
                 rows.append(
                     ("", "", math.nan, False, "", f"could not be labelled: {type(exc).__name__}: {exc}")
                 )
+    limit = _max_chars(model)
     for i, row in zip(index, rows, strict=True):
+        length = len(texts[i] or "")
+        if limit is not None and length > limit and row[0]:
+            row = (*row[:5], "; ".join(p for p in (row[5], _truncation_note(length, limit)) if p))
         out[i] = row
     return out
 
@@ -430,6 +483,8 @@ def _text_of(value: Any) -> tuple[str | None, str]:
     text = value if isinstance(value, str) else str(value)
     if not text.strip():
         return None, "empty text"
+    if not any(ch.isprintable() and not ch.isspace() for ch in text):  # stops at the first visible character
+        return None, "empty text (only invisible or control characters)"
     return text, ""
 
 
@@ -538,7 +593,58 @@ def _check_args(
         raise InputError(f"the output {dest} is the input file; write the results to another file")
     if not src.is_file():
         raise FileNotFoundError(f"input file not found: {src}")
+    _check_output_location(dest)
     return jobs or os.cpu_count() or 1, out_fmt
+
+
+def _check_output_location(dest: Path) -> None:
+    """Refuse, before any work, an output that cannot be written where it is asked for."""
+    if dest.is_dir():
+        raise InputError(f"the output {dest} is a directory; give a file name, e.g. {dest / 'hasil.csv'}")
+    folder = dest.parent
+    while not folder.exists() and folder != folder.parent:  # the directories to create start here
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write the output {dest}: {folder} is a file, not a directory; choose another output")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(
+            errno.EACCES,
+            f"cannot write the output {dest}: the directory {folder} is not writable (no permission, or a "
+            "read-only file system); choose another output",
+        )
+
+
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _output_error(exc: OSError, dest: Path, ppath: Path, rows_saved: int | None) -> OSError | None:
+    """A clear error for a failed write of the output (full disk, no permission), else None."""
+    if exc.filename is not None:  # an error about another file (the input, a worker's) is left as it is
+        failed, folder = os.path.abspath(exc.filename), os.path.abspath(dest.parent)
+        if not (failed.startswith(folder + os.sep) or folder == failed or folder.startswith(failed + os.sep)):
+            return None
+    code = exc.errno
+    if code is None and "No space left on device" in str(exc):  # pyarrow does not always set errno
+        code = errno.ENOSPC
+    if code is None:
+        return None
+    if code in _DISK_FULL:
+        reason = f"the disk holding {dest.parent} is full ({os.strerror(code)})"
+        fix = "free some space"
+    elif code in _NOT_WRITABLE:
+        reason = f"{exc.filename or dest.parent} cannot be written ({os.strerror(code)})"
+        fix = "make it writable"
+    else:
+        return None
+    if rows_saved is None:
+        advice = f"{fix} or choose another output, then run again"
+    else:
+        advice = (
+            f"the {rows_saved:,} rows done are saved in {ppath.name}: {fix}, then resume the run (--resume), "
+            "or start over with another output"
+        )
+    return OSError(code, f"cannot write the output {dest.name}: {reason}; {advice}")
 
 
 def _run(
@@ -628,16 +734,22 @@ def _run(
         elif resume:
             logger.info("nothing to resume for %s; starting from the first row", dest.name)
 
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        writer = open_writer(
-            dest,
-            out_fmt,
-            columns,
-            delimiter=out_delim,
-            types=[*([None] * len(table.columns)), *job.added_types],
-            input_schema=table.schema,
-            resume_from=position,
-        )
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            writer = open_writer(
+                dest,
+                out_fmt,
+                columns,
+                delimiter=out_delim,
+                types=[*([None] * len(table.columns)), *job.added_types],
+                input_schema=table.schema,
+                resume_from=position,
+            )
+        except OSError as exc:
+            error = _output_error(exc, dest, ppath, None if position is None else summary.rows)
+            if error is None:
+                raise
+            raise error from exc
         state: dict[str, Any] = {
             "format": _STATE_FORMAT,
             "version": _STATE_VERSION,
@@ -648,7 +760,9 @@ def _run(
         def save(pos: int) -> None:
             state.update(rows_done=summary.rows, position=pos, stats=summary._counts(), updated=time.time())
             _write_state(spath, state)
+            saved[0] = summary.rows
 
+        saved = [summary.rows if position is not None else 0]
         ok = False
         processed: Generator[tuple[list[Record], list[Any]], None, None] | None = None
         try:
@@ -685,11 +799,17 @@ def _run(
                     )
             writer.commit()
             ok = True
+        except OSError as exc:
+            error = _output_error(exc, dest, ppath, saved[0] if spath.exists() else None)
+            if error is None:
+                raise
+            raise error from exc
         finally:
             if not ok:
                 if processed is not None:
                     processed.close()  # stops the worker pool now, not when garbage-collected
                 writer.close()
+                spath.with_name(spath.name + ".tmp").unlink(missing_ok=True)
     spath.unlink(missing_ok=True)
     summary.elapsed_seconds = time.monotonic() - start
     logger.debug("%s: %d rows in %.1f s", dest, summary.rows, summary.elapsed_seconds)
@@ -750,21 +870,28 @@ def _process(
     pending: deque[tuple[list[Record], concurrent.futures.Future[list[Any]]]] = deque()
     ok = False
 
+    def died(first: Record, last: Record) -> WorkerError:
+        return WorkerError(
+            f"a worker process died (killed, or out of memory?) while handling rows "
+            f"{first.number:,}-{last.number:,}; the {summary.rows:,} rows before them are saved "
+            f"in {ppath.name}: resume the run (--resume), with fewer jobs or a smaller chunk size if "
+            "memory is short"
+        )
+
     def collect() -> tuple[list[Record], list[Any]]:
         chunk, future = pending.popleft()
         try:
             return chunk, future.result()
         except BrokenProcessPool as exc:
-            raise WorkerError(
-                f"a worker process died (killed, or out of memory?) while handling rows "
-                f"{chunk[0].number:,}-{chunk[-1].number:,}; the {summary.rows:,} rows before them are saved "
-                f"in {ppath.name}: resume the run (--resume), with fewer jobs or a smaller chunk size if "
-                "memory is short"
-            ) from exc
+            raise died(chunk[0], chunk[-1]) from exc
 
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(job.pool_func, prepare(chunk))))
+            try:
+                future = pool.submit(job.pool_func, prepare(chunk))
+            except BrokenProcessPool as exc:  # the pool broke while earlier chunks were in flight
+                raise died(pending[0][0][0] if pending else chunk[0], chunk[-1]) from exc
+            pending.append((chunk, future))
             while len(pending) >= 2 * jobs:
                 yield collect()
         while pending:
@@ -807,6 +934,7 @@ def _merge_label(
     if label:
         summary.labels[label] = summary.labels.get(label, 0) + 1
         summary.needs_review += bool(review)
+        summary.truncated += _TRUNCATED in why
     else:
         summary.unlabelled += 1
     summary._add(error, rec, rec.values[id_idx] if id_idx is not None else None)
@@ -858,7 +986,11 @@ def label_file(
     ``"dilayani (0.42); sudah 3 bulan (0.31)"``) and ``error``. Every input row gives exactly one
     output row, in input order. A row whose text is empty or unreadable gets no label and an
     ``error`` saying why; a ragged CSV row is padded, or its extra fields are joined back into the
-    text column, and ``error`` says so.
+    text column, a malformed CSV record (a quote never closed) is read from its first line and the
+    lines it swallowed as rows of their own, and ``error`` says so. A text longer than the model
+    reads (:data:`maladmin_nlp.normalize.MAX_CHARS`, 20,000 characters) is labelled from its start;
+    its ``error`` says ``text too long: the model read only its first 20,000 of N characters``,
+    the summary counts it (``truncated``) and a warning is logged. Texts are never cut in the output.
 
     Parameters
     ----------
@@ -908,6 +1040,10 @@ def label_file(
         cannot be resumed because the input or the options changed.
     WorkerError
         A worker process died; the rows before its chunk are saved and the run can be resumed.
+    OSError
+        The output cannot be written: its directory is not writable (checked before any work), or
+        the disk filled up. The message says which, and how many rows are saved for ``resume``;
+        the output file itself only ever appears complete.
     ImportError
         Excel or Parquet without ``pip install 'maladmin-nlp[io]'``.
 
@@ -949,7 +1085,7 @@ def label_file(
         pool_init_arg=ref,
         identity={"model_sha256": card.get("model_sha256")},
     )
-    return _run(
+    summary = _run(
         job,
         input_path,
         output_path,
@@ -963,6 +1099,15 @@ def label_file(
         delimiter=delimiter,
         progress=progress,
     )
+    if summary.truncated:
+        logger.warning(
+            "texts longer than the %s characters the model reads: %d in %s; each was labelled from its start, "
+            "and its 'error' cell says so",
+            f"{_max_chars(loaded) or 0:,}",
+            summary.truncated,
+            Path(input_path).name,
+        )
+    return summary
 
 
 def redact_file(

@@ -799,12 +799,21 @@ def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace, handler: _Handler) -> int:
+    from .batch import _max_chars
     from .persistence import load_model
 
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
     if not text.strip():
         raise _UsageError("the complaint text is empty; pass it in quotes, or '-' to read standard input")
-    result = load_model(args.model).classify([text])
+    model = load_model(args.model)
+    limit = _max_chars(model)
+    if limit is not None and len(text) > limit:
+        logging.getLogger(_LIB_LOGGER).warning(
+            "the complaint has %s characters; the model read only its first %s", f"{len(text):,}", f"{limit:,}"
+        )
+    with warnings.catch_warnings():  # the cut was reported above
+        warnings.filterwarnings("ignore", message=r".*the model read only the first", category=UserWarning)
+        result = model.classify([text])
     prediction = result[0] if isinstance(result, list) else result
     if args.json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False, indent=2))

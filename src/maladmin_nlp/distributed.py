@@ -646,7 +646,10 @@ def _connect(scheduler: Any, workers: int | None) -> Iterator[tuple[Any, str, fl
         return
     n = 2 if workers is None else workers
     with (
-        distributed.LocalCluster(n_workers=n, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster,
+        # the dashboard listens on the loopback interface only, on a free port
+        distributed.LocalCluster(
+            n_workers=n, processes=True, threads_per_worker=1, dashboard_address="127.0.0.1:0"
+        ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
         where = f"a local cluster of {n} worker process{'es' if n != 1 else ''}"

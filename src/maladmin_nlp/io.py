@@ -6,9 +6,11 @@ stays flat however long the archive. Excel and Parquet need the optional extra
 ``pip install 'maladmin-nlp[io]'``.
 
 Every data row comes out as one :class:`Record`, aligned to the header. Reading problems never
-stop a run: a ragged row is padded (or its extra fields are joined back into the free-text column)
-and bytes that cannot be decoded are replaced by U+FFFD; the record says what happened, so the
-caller can keep the row and report it.
+stop a run: a ragged row is padded (or its extra fields are joined back into the free-text column),
+bytes that cannot be decoded are replaced by U+FFFD, and a malformed CSV record (a quote never
+closed, text after a closing quote, a cell over :data:`CSV_FIELD_LIMIT`) is read from its first
+line alone while the lines it had swallowed are read again as rows of their own, so a stray quote
+loses no row; the record says what happened, so the caller can keep the row and report it.
 
 Writers append whole chunks to a partial file beside the output and make each chunk durable with
 :meth:`TableWriter.checkpoint`; :meth:`TableWriter.commit` moves the finished file into place
@@ -29,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as _dt
 import decimal
@@ -41,12 +44,14 @@ import math
 import os
 import re
 import shutil
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 __all__ = [
+    "CSV_FIELD_LIMIT",
     "DELIMITERS",
     "FORMATS",
     "LABEL_COLUMN_CANDIDATES",
@@ -134,9 +139,20 @@ LABEL_COLUMN_CANDIDATES = (
 """Column names tried when no label column is given (training and evaluation data)."""
 
 _SNIFF_CHARS = 64 * 1024
+_SNIFFER_CHARS = 4096  # csv.Sniffer's quote regex is quadratic in its input: give it a short sample
 _ENCODING_SAMPLE = 1 << 20
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _XLSX_MAX_ROWS = 1_048_576
+_RECOVERY_DEPTH = 2
+_SPACE_AFTER_QUOTE = re.compile(r'" +(?=[,;\t|\r\n]|$)')
+
+CSV_FIELD_LIMIT = 32 * 1024 * 1024
+"""Longest CSV cell read, in characters (32 Mi; the :mod:`csv` module's own default is 128 Ki).
+
+A longer cell is almost always a quote that is never closed; its row is kept with an ``error``
+and reading goes on at the next line. The limit is raised only while a CSV file is being read
+(:func:`csv.field_size_limit` is process-wide) and restored when the last reader closes.
+"""
 _ERROR_EXAMPLES = 10
 
 
@@ -269,9 +285,11 @@ def check_format(fmt: str) -> str:
 def detect_encoding(source: bytes | str | os.PathLike[str], *, sample_size: int = _ENCODING_SAMPLE) -> str:
     """Guess the text encoding of a CSV file (or of a byte sample of one).
 
-    UTF-16/32 are recognised by their byte-order mark. Otherwise the sample is decoded strictly as
+    UTF-16/32 are recognised by their byte-order mark, and UTF-16 without one by its zero bytes
+    (every other byte of Latin-script text). Otherwise the sample is decoded strictly as
     UTF-8 (with or without BOM); if that fails, as Windows-1252 (the usual "ANSI" of Indonesian
-    Windows and Excel); if that fails too, Latin-1, which decodes any byte.
+    Windows and Excel); if that fails too, Latin-1, which decodes any byte (a guess: the text may
+    come out garbled, and :func:`open_table` logs a warning).
 
     Parameters
     ----------
@@ -283,8 +301,8 @@ def detect_encoding(source: bytes | str | os.PathLike[str], *, sample_size: int 
     Returns
     -------
     str
-        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with BOM), ``"utf-16"``, ``"utf-32"``, ``"cp1252"`` or
-        ``"latin-1"``.
+        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with BOM), ``"utf-16"``, ``"utf-16-le"``, ``"utf-16-be"``
+        (no BOM), ``"utf-32"``, ``"cp1252"`` or ``"latin-1"``.
 
     Examples
     --------
@@ -294,6 +312,8 @@ def detect_encoding(source: bytes | str | os.PathLike[str], *, sample_size: int 
     'utf-8-sig'
     >>> detect_encoding("petugas bilang \\u2019tunggu\\u2019".encode("cp1252"))
     'cp1252'
+    >>> detect_encoding("no,isi_laporan\\n1,KTP belum jadi\\n".encode("utf-16-le"))
+    'utf-16-le'
     """
     if isinstance(source, bytes):
         sample, final = source, True
@@ -305,6 +325,9 @@ def detect_encoding(source: bytes | str | os.PathLike[str], *, sample_size: int 
         return "utf-32"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    no_bom = _utf16_without_bom(sample)
+    if no_bom:
+        return no_bom
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             codecs.getincrementaldecoder(encoding)(errors="strict").decode(sample, final=final)
@@ -316,12 +339,34 @@ def detect_encoding(source: bytes | str | os.PathLike[str], *, sample_size: int 
     return "latin-1"
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when most even (odd) bytes are zero and the others are not, else None."""
+    head = sample[: 64 * 1024]
+    n = len(head) // 2
+    if n < 4:
+        return None
+    even, odd = head[0 : 2 * n : 2], head[1 : 2 * n : 2]
+    zero_even, zero_odd = even.count(0) / n, odd.count(0) / n
+    if zero_odd > 0.6 and zero_even < 0.1:
+        encoding = "utf-16-le"
+    elif zero_even > 0.6 and zero_odd < 0.1:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        codecs.getincrementaldecoder(encoding)(errors="strict").decode(head[: 2 * n], final=False)
+    except UnicodeDecodeError:
+        return None
+    return encoding
+
+
 def sniff_delimiter(sample: str, *, default: str = ",") -> str:
     """Guess the delimiter of CSV text among ``, ; TAB |``.
 
-    :class:`csv.Sniffer` reads the sample; its answer is checked against the header line (the
-    first line, which names the columns), and the delimiter that line uses most wins when they
-    disagree.
+    :class:`csv.Sniffer` reads the first 4,096 characters of the sample (its quote-guessing
+    regular expression takes time quadratic in its input); its answer is checked against the
+    header line (the first line, which names the columns), and the delimiter that line uses most
+    wins when they disagree.
 
     Parameters
     ----------
@@ -346,8 +391,12 @@ def sniff_delimiter(sample: str, *, default: str = ",") -> str:
         sample = sample[: cut if cut > 0 else _SNIFF_CHARS]
     header = sample.lstrip("\ufeff").split("\n", 1)[0]
     counts = {d: header.count(d) for d in DELIMITERS}
+    short = sample
+    if len(short) > _SNIFFER_CHARS:
+        cut = short.rfind("\n", 0, _SNIFFER_CHARS)
+        short = short[: cut if cut > 0 else _SNIFFER_CHARS]
     try:
-        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        sniffed: str | None = csv.Sniffer().sniff(short, delimiters=DELIMITERS).delimiter
     except csv.Error:
         sniffed = None
     if sniffed is not None and (counts[sniffed] > 0 or not any(counts.values())):
@@ -533,6 +582,85 @@ class TableReader:
         self.close()
 
 
+_field_limit_lock = threading.Lock()
+_field_limit_users = 0
+_field_limit_saved = 0
+
+
+def _raise_field_limit() -> None:
+    """Raise :func:`csv.field_size_limit` to :data:`CSV_FIELD_LIMIT` while CSV files are read.
+
+    The limit is process-wide: it is raised when the first reader opens and restored by
+    :func:`_restore_field_limit` when the last one closes (a counter under a lock, so readers in
+    several threads agree).
+    """
+    global _field_limit_users, _field_limit_saved
+    with _field_limit_lock:
+        if _field_limit_users == 0:
+            _field_limit_saved = csv.field_size_limit()
+            csv.field_size_limit(max(CSV_FIELD_LIMIT, _field_limit_saved))
+        _field_limit_users += 1
+
+
+def _restore_field_limit() -> None:
+    global _field_limit_users
+    with _field_limit_lock:
+        _field_limit_users -= 1
+        if _field_limit_users == 0:
+            csv.field_size_limit(_field_limit_saved)
+
+
+class _LineTap:
+    """The lines of a text stream, remembering those read since :meth:`mark` (one CSV record's)."""
+
+    def __init__(self, lines: Iterator[str], first_line: int = 1) -> None:
+        self._lines = lines
+        self.taken: list[str] = []
+        self.next_line = first_line  # file line number of the next line
+        self.record_line = first_line
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        self.next_line += 1
+        return line
+
+    def mark(self) -> None:
+        self.taken.clear()
+        self.record_line = self.next_line
+
+
+def _lenient_fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one line on its own, a quote left open running to the end of the line.
+
+    A line the :mod:`csv` module still refuses (a cell over the field limit) is split at every
+    delimiter: its values are kept, if not perfectly.
+    """
+    line = line.rstrip("\r\n")
+    for text in (line, line.replace("\0", "")):  # Python < 3.11 refuses NUL characters
+        try:
+            return next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        except csv.Error:
+            continue
+    return line.split(delimiter)
+
+
+def _spaces_after_quotes(lines: list[str], delimiter: str) -> list[str] | None:
+    """The one record of ``lines`` if spaces after a closing quote are all that is wrong, else None."""
+    text = "".join(lines)
+    if '"' not in text:
+        return None
+    cleaned = _SPACE_AFTER_QUOTE.sub('"', text)
+    try:
+        records = [r for r in csv.reader(cleaned.splitlines(keepends=True), delimiter=delimiter, strict=True) if r]
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 else None
+
+
 class _CsvReader(TableReader):
     format = "csv"
 
@@ -546,63 +674,109 @@ class _CsvReader(TableReader):
     ) -> None:
         super().__init__(path)
         self.encoding = encoding or detect_encoding(self.path)
+        if encoding is None and self.encoding == "latin-1":
+            logger.warning(
+                "%s is neither UTF-8 nor Windows-1252 text; it is read as Latin-1, which never fails but may "
+                "garble the text: pass the file's encoding (--encoding) if labels look wrong",
+                self.path.name,
+            )
         self.format = "tsv" if tsv else "csv"
         self._size = max(self.path.stat().st_size, 1)
         self._raw: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         self._fh = _io.TextIOWrapper(self._raw, encoding=self.encoding, errors="surrogateescape", newline="")
+        _raise_field_limit()
+        self._limited = True
         try:
             if delimiter is None:
                 sample = self._fh.read(_SNIFF_CHARS)
                 self._fh.seek(0)
                 delimiter = "\t" if tsv else sniff_delimiter(sample)
             self.delimiter = delimiter
-            self._reader = csv.reader(self._fh, delimiter=delimiter)
-            header = next(self._reader, None)
+            self._tap = _LineTap(iter(self._fh))
+            reader = csv.reader(self._tap, delimiter=delimiter, strict=True)
+            header = next(reader, None)
             while header == []:
-                header = next(self._reader, None)
+                header = next(reader, None)
         except (csv.Error, UnicodeError) as exc:
-            self._fh.close()
+            self.close()
             raise ValueError(f"cannot read the header of {self.path.name}: {exc}") from None
         if header is None:
-            self._fh.close()
+            self.close()
             raise ValueError(f"{self.path.name} is empty: there is no header row naming the columns")
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         header = [_SURROGATES.sub("\ufffd", h) for h in header]
         self.columns = _unique_names(header)
 
-    def records(self, *, extra_into: int | None = None) -> Iterator[Record]:
-        n = len(self.columns)
-        into = n - 1 if extra_into is None else extra_into
+    def _fields(self, tap: _LineTap, depth: int) -> Iterator[tuple[list[str], str]]:
+        """Raw fields and a problem, per record.
+
+        Records are parsed strictly. A record the :mod:`csv` module refuses (a quote never closed,
+        text after a closing quote, a cell over :data:`CSV_FIELD_LIMIT`) is read again from its
+        first line alone, and the lines it had swallowed are read again as records of their own:
+        no row is lost to a stray quote. Each line is read at most ``_RECOVERY_DEPTH + 1`` times.
+        The one exception: a multi-line cell whose closing quote is followed by spaces is kept whole.
+        """
         delim = self.delimiter or ","
-        number = 0
-        reader = self._reader
-        check_bytes = self.encoding not in ("latin-1", "iso-8859-1", "latin1")
+        reader = csv.reader(tap, delimiter=delim, strict=True)
         while True:
+            tap.mark()
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                number += 1
-                yield Record(number, [""] * n, f"unreadable CSV record near line {reader.line_num}: {exc}")
+                taken, line = list(tap.taken), tap.record_line
+                if not taken:  # cannot happen: the csv module fails only on characters it has read
+                    raise ValueError(f"cannot read {self.path.name} after line {line}: {exc}") from None
+                whole = _spaces_after_quotes(taken, delim) if len(taken) > 1 else None
+                if whole is not None:
+                    yield whole, f"malformed CSV record starting on line {line}: spaces after a closing quote"
+                    reader = csv.reader(tap, delimiter=delim, strict=True)
+                    continue
+                why = str(exc).replace("unexpected end of data", "a quote (\") is never closed")
+                problem = f"malformed CSV record starting on line {line}: {why}"
+                if len(taken) > 1:
+                    problem += (
+                        f"; the row was read from line {line} alone, and the {len(taken) - 1} line(s) after it "
+                        "as rows of their own: check the quotes of this row"
+                    )
+                yield _lenient_fields(taken[0], delim), problem
+                rest = taken[1:]
+                if rest and depth < _RECOVERY_DEPTH:
+                    yield from self._fields(_LineTap(iter(rest), line + 1), depth + 1)
+                else:
+                    for i, extra in enumerate(rest, line + 1):
+                        if extra.strip("\r\n"):
+                            yield _lenient_fields(extra, delim), f"line {i} was read as a row of its own"
+                reader = csv.reader(tap, delimiter=delim, strict=True)  # go on after the bad record
                 continue
-            if not fields:  # a blank line is not a record
-                continue
-            number += 1
-            problem = ""
-            if len(fields) < n:
-                problem = (
-                    f"row has {len(fields)} fields but the header has {n}; the missing fields were left empty"
+            if fields:  # a blank line is not a record
+                yield fields, ""
+
+    def records(self, *, extra_into: int | None = None) -> Iterator[Record]:
+        n = len(self.columns)
+        into = n - 1 if extra_into is None else extra_into
+        delim = self.delimiter or ","
+        check_bytes = self.encoding not in ("latin-1", "iso-8859-1", "latin1")
+        for number, (fields, read_problem) in enumerate(self._fields(self._tap, 0), 1):
+            problem = read_problem
+            if not fields:
+                fields = [""] * n
+            elif len(fields) < n:
+                problem = _join_problems(
+                    problem,
+                    f"row has {len(fields)} fields but the header has {n}; the missing fields were left empty",
                 )
                 fields.extend([""] * (n - len(fields)))
             elif len(fields) > n:
                 extra = len(fields) - n
                 joined = delim.join(fields[into : into + extra + 1])
                 fields = [*fields[:into], joined, *fields[into + extra + 1 :]]
-                problem = (
+                problem = _join_problems(
+                    problem,
                     f"row has {n + extra} fields but the header has {n}; the {extra} extra field(s) were "
-                    f"joined into {self.columns[into]!r} (an unquoted {_delim_name(delim)}?)"
+                    f"joined into {self.columns[into]!r} (an unquoted {_delim_name(delim)}?)",
                 )
             bad: tuple[int, ...] = ()
             if check_bytes:
@@ -626,6 +800,9 @@ class _CsvReader(TableReader):
 
     def close(self) -> None:
         self._fh.close()
+        if self._limited:
+            self._limited = False
+            _restore_field_limit()
 
 
 def _delim_name(delim: str) -> str:
@@ -1019,7 +1196,8 @@ class _AppendWriter(TableWriter):
 
     def close(self) -> None:
         if not self._fh.closed:
-            self._fh.close()
+            with contextlib.suppress(OSError):  # a full disk: what was not checkpointed is cut off on resume
+                self._fh.close()
 
 
 class _DelimitedWriter(_AppendWriter):
@@ -1104,8 +1282,11 @@ class _ExcelWriter(_AppendWriter):
             for line in fh:
                 ws.append([cell(v) for v in json.loads(line)])
         tmp = self.path.with_name(self.path.name + ".tmp")
-        wb.save(tmp)
-        os.replace(tmp, self.path)
+        try:
+            wb.save(tmp)
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no half-written workbook
         _fsync_dir(self.path.parent)
         self.partial.unlink()
 
@@ -1174,10 +1355,13 @@ class _ParquetWriter(TableWriter):
             arrays.append(pa.array(values, type=fld.type))
         table = pa.Table.from_arrays(arrays, schema=self._schema)
         tmp = self.partial / f"part-{self._parts:06d}.tmp"
-        self._pq.write_table(table, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._part(self._parts))
+        try:
+            self._pq.write_table(table, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self._part(self._parts))
+        finally:
+            tmp.unlink(missing_ok=True)
         self._parts += 1
 
     def checkpoint(self) -> int:
@@ -1186,12 +1370,15 @@ class _ParquetWriter(TableWriter):
 
     def commit(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with self._pq.ParquetWriter(tmp, self._schema) as out:
-            if self._parts == 0:
-                out.write_table(self._schema.empty_table())
-            for i in range(self._parts):
-                out.write_table(self._pq.read_table(self._part(i), schema=self._schema))
-        os.replace(tmp, self.path)
+        try:
+            with self._pq.ParquetWriter(tmp, self._schema) as out:
+                if self._parts == 0:
+                    out.write_table(self._schema.empty_table())
+                for i in range(self._parts):
+                    out.write_table(self._pq.read_table(self._part(i), schema=self._schema))
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)  # a failed merge (full disk) leaves no half-written file
         _fsync_dir(self.path.parent)
         shutil.rmtree(self.partial, ignore_errors=True)
 

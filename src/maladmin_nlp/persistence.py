@@ -2,9 +2,11 @@
 
 A saved model ``NAME.joblib`` has its card ``NAME.card.json`` beside it. The card records the
 library versions, label set and taxonomy version, parameters, the training data's SHA-256 and
-size, cross-validated metrics, the creation time, and the SHA-256 of the joblib file.
-:func:`load_model` verifies that hash before anything is unpickled, so a tampered or truncated
-file is refused.
+size, cross-validated metrics, the creation time, the SHA-256 of the joblib file, and the SHA-256
+of the card itself (``card_sha256``, over its other fields). :func:`load_model` checks the card
+(format, version, its own hash, the serialization it names) and then the file's hash before
+anything is unpickled, so a tampered or truncated file, an edited card, a card of an unknown
+format version and a file in an unknown serialization are refused with a message saying which.
 
 .. warning::
    A joblib file is a pickle: loading one can run arbitrary code. Only load models from sources
@@ -38,7 +40,7 @@ from .classifier import ComplaintClassifier
 from .exceptions import ModelFormatError, ModelIntegrityError, ModelVersionWarning
 from .taxonomy import TAXONOMY_VERSION
 
-__all__ = ["CARD_FORMAT", "CARD_FORMAT_VERSION", "card_path", "default_model_path", "load_model",
+__all__ = ["CARD_FORMAT", "CARD_FORMAT_VERSION", "SERIALIZATIONS", "card_path", "default_model_path", "load_model",
            "read_card", "save_model"]
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ logger = logging.getLogger(__name__)
 CARD_FORMAT = "maladmin_nlp.model_card"
 CARD_FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "model.joblib"
+SERIALIZATIONS = ("joblib", "skops")
+"""Model file formats :func:`save_model` writes and :func:`load_model` reads."""
 
 
 def _versions() -> dict[str, str]:
@@ -64,6 +68,13 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _card_digest(card: dict[str, Any]) -> str:
+    """SHA-256 of a card's fields other than ``card_sha256``, as canonical JSON."""
+    fields = {k: v for k, v in card.items() if k != "card_sha256"}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def card_path(model_path: str | os.PathLike[str]) -> Path:
@@ -133,7 +144,7 @@ def save_model(
     pathlib.Path
         The path of the model file.
     """
-    if format not in ("joblib", "skops"):
+    if format not in SERIALIZATIONS:
         raise ValueError(f"format must be 'joblib' or 'skops'; got {format!r}")
     if not isinstance(model, ComplaintClassifier) or not hasattr(model, "pipeline_"):
         raise TypeError("save_model() expects a fitted ComplaintClassifier; call fit() first.")
@@ -174,6 +185,7 @@ def save_model(
         }
         if extra:
             card["extra"] = _json_safe(extra)
+        card["card_sha256"] = _card_digest(card)
         os.replace(tmp, path)
         card_tmp = card_path(path).with_suffix(".tmp")
         card_tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -193,7 +205,10 @@ def read_card(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     FileNotFoundError
         No model file or no card beside it.
     ModelFormatError
-        The card is not JSON or is of an unknown format or version.
+        The card is not JSON, is of an unknown format or version, or names an unknown serialization.
+    ModelIntegrityError
+        The card was edited after :func:`save_model` wrote it (its ``card_sha256`` does not match
+        its other fields). Cards written before ``card_sha256`` existed are accepted without it.
     """
     model_file = Path(path) if path is not None else default_model_path()
     if not model_file.exists():
@@ -222,6 +237,17 @@ def read_card(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     for key in ("model_sha256", "labels", "versions"):
         if key not in card:
             raise ModelFormatError(f"{cpath} lacks the required field {key!r}.")
+    if "card_sha256" in card and card["card_sha256"] != _card_digest(card):
+        raise ModelIntegrityError(
+            f"The model card {cpath} was edited after the model was saved (its card_sha256 does not match its "
+            "content). The model was not loaded. Re-download the model with its card, or re-save it with save_model()."
+        )
+    serialization = card.get("serialization", "joblib")
+    if serialization not in SERIALIZATIONS:
+        raise ModelFormatError(
+            f"{cpath} names the serialization {serialization!r}; this maladmin_nlp ({__version__}) reads "
+            f"{' and '.join(SERIALIZATIONS)}. The model was not loaded. Upgrade maladmin-nlp or re-save the model."
+        )
     return card
 
 
@@ -297,9 +323,11 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifie
     FileNotFoundError
         The model file or its card is missing.
     ModelIntegrityError
-        The file's SHA-256 differs from the card's (tampered, truncated or replaced file).
+        The file's SHA-256 differs from the card's (tampered, truncated or replaced file), or the
+        card was edited after the model was saved.
     ModelFormatError
-        The card is of an unknown format, or the file does not hold a maladmin_nlp model.
+        The card is of an unknown format, format version or serialization, or the file does not
+        hold a maladmin_nlp model.
 
     Warns
     -----
