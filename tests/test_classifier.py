@@ -277,3 +277,24 @@ def test_integer_labels_keep_their_order_in_cross_val_predict_proba(small):
     proba = cross_val_predict(ComplaintClassifier(calibration=None), texts, y, cv=3, method="predict_proba")
     accuracy = (proba.argmax(axis=1) == y).mean()
     assert accuracy > 0.5, accuracy
+
+
+@pytest.mark.parametrize("text", ["", "   ", "这是一个投诉", "zzqx vvbn"])
+def test_text_without_known_terms_needs_review(default_model_for_review, text):
+    pred = default_model_for_review.classify(text)
+    assert pred.needs_review
+    assert pred.evidence == ()
+
+
+def test_long_complaint_warns_that_it_was_cut(default_model_for_review):
+    model = default_model_for_review
+    limit = model.pipeline_.named_steps["preprocess"].max_chars
+    with pytest.warns(UserWarning, match="read only the first"):
+        model.classify(["KTP belum jadi. " * (limit // 10), "pendek"])
+
+
+@pytest.fixture(scope="module")
+def default_model_for_review():
+    from maladmin_nlp import load_model
+
+    return load_model()

@@ -60,8 +60,9 @@ class Prediction:
     confidence : float
         Calibrated probability of ``label``.
     needs_review : bool
-        True when ``confidence`` is under the model's ``review_threshold`` or the two best labels
-        are closer than ``review_margin``: route such complaints to a person.
+        True when ``confidence`` is under the model's ``review_threshold``, the two best labels
+        are closer than ``review_margin``, or the text holds no term the model knows (empty,
+        another language): route such complaints to a person.
     scores : dict of str to float
         Probability of every label, in the model's ``classes_`` order.
     other_labels : tuple of str
@@ -452,10 +453,18 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "pipeline_")
         single = isinstance(texts, str)
-        docs = [texts] if single else check_documents(texts)
+        docs: list[str] = [texts] if isinstance(texts, str) else check_documents(texts)
         if not docs:
             return []
         preprocess = self.pipeline_.named_steps["preprocess"]
+        long = sum(len(doc) > preprocess.max_chars for doc in docs)
+        if long:
+            warnings.warn(
+                f"{long} complaint(s) longer than {preprocess.max_chars:,} characters: the model read only "
+                f"the first {preprocess.max_chars:,} characters of each",
+                UserWarning,
+                stacklevel=2,
+            )
         analyses = [preprocess.analyze(doc) for doc in docs]
         features = self._vectorize([" ".join([token for token, _ in pairs]) for pairs in analyses])
         proba = self._proba_from_features(features)
@@ -465,7 +474,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(docs))
         confidence = proba[rows, best]
         margin = confidence - proba[rows, order[:, 1]] if proba.shape[1] > 1 else np.ones(len(docs))
-        review = (confidence < self.review_threshold) | (margin < self.review_margin)
+        # a text with no term the model knows (empty, another language) gets the prior: review it
+        unknown = np.diff(features.indptr) == 0
+        review = (confidence < self.review_threshold) | (margin < self.review_margin) | unknown
         classes = [str(c) for c in self.classes_]
         rounded = np.round(proba, 6).tolist()
         contrib = self._contributions(features, best)
