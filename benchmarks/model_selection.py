@@ -34,6 +34,7 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("word12_nostem", "word 1-2-grams, no stemming", {"stem": False}),
     ("default", "word 1-2-grams, stemmed, courtesy words dropped, LinearSVC C=2 (shipped)", {}),
     ("default_C1", "the same with C=1", {"C": 1.0}),
+    ("min_df2", "the same keeping only terms seen in 2+ complaints (smaller vocabulary)", {"min_df": 2}),
     ("keep_courtesy", "the same keeping courtesy words (terima kasih, mohon, tolong ...)", {"remove_courtesy": False}),
     ("word12_char25", "word 1-2-grams + char_wb 2-5-grams, stemmed", {"char_ngram_range": (2, 5)}),
     (
@@ -66,6 +67,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 folds and three alternatives")
     parser.add_argument("--no-train", action="store_true", help="compare only; do not rebuild models/default")
+    parser.add_argument(
+        "--reuse-comparison",
+        action="store_true",
+        help="take the comparison from models/selection.json (from an earlier run on the same corpus); train only",
+    )
     args = parser.parse_args()
 
     corpus = load_corpus()
@@ -73,8 +79,10 @@ def main() -> None:
     folds = StratifiedKFold(n_splits=3 if args.quick else 5, shuffle=True, random_state=0)
     real = load_real_dev()
     rows = []
+    if args.reuse_comparison:
+        rows = json.loads((REPO / "models" / "selection.json").read_text(encoding="utf-8"))
     for key, description, params in ALTERNATIVES:
-        if args.quick and key not in QUICK:
+        if args.reuse_comparison or (args.quick and key not in QUICK):
             continue
         t0 = time.perf_counter()
         pred = cross_val_predict(build(params), texts, labels, cv=folds)
@@ -184,9 +192,13 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
         "(`word12_nostem` vs `default`).",
         "- Character 2-5-grams are not used: they cost ~7x in prediction speed (texts/s column) and did not help "
         "on either evaluation.",
-        "- Two choices were made by comparing real-dev figures, and are the only ones: dropping courtesy words "
-        "(`keep_courtesy` vs `default`) and C=2 instead of 1 (`default_C1`). Real-dev is therefore slightly "
-        "optimistic for this model; the project also scores it on real complaints nobody on the team sees.",
+        "- Real-dev shaped three decisions, and only these: dropping courtesy words (`keep_courtesy` vs "
+        "`default`, chosen on an earlier corpus; on this one the two are within 0.005 macro-F1 and the default "
+        "keeps the better maladministration-vs-not F1), C=2 instead of 1 (`default_C1`), and the corpus itself: "
+        "its fifth authoring round (453 complaints) was written after reading the real-dev errors of the "
+        "previous model, as new situations in the patterns missed (never copies or paraphrases). Real-dev is "
+        "therefore optimistic for this model; the project also scores it on real complaints nobody on the team "
+        "sees.",
         "- The raw-text baseline (`naive`) wins on the authored corpus and loses by 0.19 macro-F1 on real "
         "complaints: corpus CV alone would have picked the wrong model.",
     ]
