@@ -1064,23 +1064,35 @@ def label_file(
     >>> summary.rows, summary.labels, summary.unlabelled
     (2, {'penundaan_berlarut': 1}, 1)
     """
-    from .persistence import load_model
+    from .persistence import load_model, read_card
 
-    _check_args(Path(input_path), Path(output_path), jobs, chunk_size, output_format)
+    n_jobs, _ = _check_args(Path(input_path), Path(output_path), jobs, chunk_size, output_format)
+    loaded: Any = None
     if model is None or isinstance(model, (str, os.PathLike)):
-        loaded = load_model(model)
         ref: tuple[str, Any] = ("path", None if model is None else str(Path(model).resolve()))
+        if n_jobs == 1:
+            loaded = load_model(model)
+            card = getattr(loaded, "card_", None) or {}
+        else:  # the workers load the model; the parent needs only its card (memory, start-up)
+            card = read_card(model)
     else:
         loaded = model
         ref = ("object", model)
-    card = getattr(loaded, "card_", None) or {}
+        card = getattr(loaded, "card_", None) or {}
+
+    def local(texts: Sequence[str | None]) -> list[_LabelResult | None]:
+        nonlocal loaded
+        if loaded is None:
+            loaded = load_model(model)
+        return _label_texts(loaded, texts)
+
     job = _Job(
         operation="label",
         text_columns=[text_column],
         id_column=id_column,
         added=OUTPUT_COLUMNS,
         added_types=_OUTPUT_TYPES,
-        local=lambda texts: _label_texts(loaded, texts),
+        local=local,
         pool_func=_label_in_worker,
         pool_init_arg=ref,
         identity={"model_sha256": card.get("model_sha256")},
