@@ -588,23 +588,33 @@ def _cmd_label(args: argparse.Namespace, handler: _Handler) -> int:
         raise _UsageError(f"{', '.join(dask_only)} only apply with --engine dask")
     if not Path(args.input).is_file():
         raise _UsageError(f"{args.input} is a pattern: label several files with --engine dask, or one at a time")
+    return _run_batch(
+        args,
+        handler,
+        label_file,
+        model=args.model,
+        id_column=args.id_column,
+        jobs=args.jobs,
+        chunk_size=args.chunk_size,
+        resume=args.resume,
+        restart=args.restart,
+        output_format=args.output_format,
+    )
+
+
+def _run_batch(args: argparse.Namespace, handler: _Handler, run: Callable[..., Any], **options: Any) -> int:
+    """Run a file job (label_file, redact_file, label_files) with the progress bar, then report."""
     bar = _progress(args, handler)
     try:
-        summary = label_file(
+        summary = run(
             args.input,
             args.output,
-            model=args.model,
             text_column=args.text_column,
-            id_column=args.id_column,
-            jobs=args.jobs,
-            chunk_size=args.chunk_size,
-            resume=args.resume,
-            restart=args.restart,
             input_format=args.input_format,
-            output_format=args.output_format,
             encoding=args.encoding,
             delimiter=args.delimiter,
             progress=bar,
+            **options,
         )
     finally:
         if bar is not None:
@@ -635,59 +645,31 @@ def _label_on_dask(args: argparse.Namespace, handler: _Handler) -> int:
             f"{', '.join(local_only)} only apply with --engine local; with --engine dask the work is split "
             "by input file (--workers N, or the cluster's workers), and a failed run is rerun with --overwrite"
         )
-    bar = _progress(args, handler)
-    try:
-        summary = label_files(
-            args.input,
-            args.output,
-            text_column=args.text_column,
-            model_path=args.model,
-            scheduler=args.scheduler,
-            workers=args.workers,
-            output_format=args.output_format or "parquet",
-            input_format=args.input_format,
-            encoding=args.encoding,
-            delimiter=args.delimiter,
-            overwrite=args.overwrite,
-            progress=bar,
-        )
-    finally:
-        if bar is not None:
-            bar.clear()
-    if not args.quiet:
-        _err(summary.to_text())
-    if args.summary:
-        _write_json(args.summary, summary.to_dict())
-    return 0
+    return _run_batch(
+        args,
+        handler,
+        label_files,
+        model_path=args.model,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        output_format=args.output_format or "parquet",
+        overwrite=args.overwrite,
+    )
 
 
 def _cmd_redact(args: argparse.Namespace, handler: _Handler) -> int:
     from .batch import redact_file
 
-    bar = _progress(args, handler)
-    try:
-        summary = redact_file(
-            args.input,
-            args.output,
-            text_column=args.text_column,
-            jobs=args.jobs,
-            chunk_size=args.chunk_size,
-            resume=args.resume,
-            restart=args.restart,
-            input_format=args.input_format,
-            output_format=args.output_format,
-            encoding=args.encoding,
-            delimiter=args.delimiter,
-            progress=bar,
-        )
-    finally:
-        if bar is not None:
-            bar.clear()
-    if not args.quiet:
-        _err(summary.to_text())
-    if args.summary:
-        _write_json(args.summary, summary.to_dict())
-    return 0
+    return _run_batch(
+        args,
+        handler,
+        redact_file,
+        jobs=args.jobs,
+        chunk_size=args.chunk_size,
+        resume=args.resume,
+        restart=args.restart,
+        output_format=args.output_format,
+    )
 
 
 def _cmd_train(args: argparse.Namespace, handler: _Handler) -> int:
