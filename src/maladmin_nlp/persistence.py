@@ -33,12 +33,14 @@ import tempfile
 import warnings
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .classifier import ComplaintClassifier
 from .exceptions import ModelFormatError, ModelIntegrityError, ModelVersionWarning
 from .taxonomy import TAXONOMY_VERSION
+
+if TYPE_CHECKING:  # scikit-learn is imported only to save or load a model, not to read a card
+    from .classifier import ComplaintClassifier
 
 __all__ = ["CARD_FORMAT", "CARD_FORMAT_VERSION", "SERIALIZATIONS", "card_path", "default_model_path", "load_model",
            "read_card", "save_model"]
@@ -146,6 +148,8 @@ def save_model(
     """
     if format not in SERIALIZATIONS:
         raise ValueError(f"format must be 'joblib' or 'skops'; got {format!r}")
+    from .classifier import ComplaintClassifier
+
     if not isinstance(model, ComplaintClassifier) or not hasattr(model, "pipeline_"):
         raise TypeError("save_model() expects a fitted ComplaintClassifier; call fit() first.")
     path = Path(path)
@@ -355,6 +359,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> ComplaintClassifie
         raise
     except Exception as exc:  # a file whose hash matches but cannot be read
         raise ModelFormatError(f"{model_file} could not be read as a {serialization} model: {exc}") from exc
+    from .classifier import ComplaintClassifier
+
     if not isinstance(model, ComplaintClassifier):
         raise ModelFormatError(
             f"{model_file} holds a {type(model).__name__}, not a maladmin_nlp ComplaintClassifier."
