@@ -183,6 +183,12 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
             f"{_fmt(d.get('macro_f1'))} | {_fmt(d.get('accuracy'))} | {_fmt(d.get('maladministration_f1'))} | "
             f"{r['predict_per_second']:,} |"
         )
+    speed = {r["key"]: r["predict_per_second"] for r in rows}
+    char_cost = (
+        f"~{speed['default'] / speed['word12_char25']:.1f}x"
+        if speed.get("word12_char25") and speed.get("default")
+        else "several times"
+    )
     lines += [
         "",
         "### How the default was chosen",
@@ -190,8 +196,8 @@ def write_card(rows: list[dict[str, Any]], card: dict[str, Any], dev: Any, n: in
         "- Word 1-2-grams over the Indonesian preprocessing, LinearSVC: the best real-complaint figures at a "
         "corpus CV figure within 0.02 of the best one. Stemming helps on real complaints "
         "(`word12_nostem` vs `default`).",
-        "- Character 2-5-grams are not used: they cost ~7x in prediction speed (texts/s column) and did not help "
-        "on either evaluation.",
+        f"- Character 2-5-grams are not used: they cost {char_cost} in prediction speed (texts/s column, one "
+        "run, on a shared machine) and did not help on either evaluation.",
         "- Real-dev shaped three decisions, and only these: dropping courtesy words (`keep_courtesy` vs "
         "`default`, chosen on an earlier corpus; on this one the two are within 0.005 macro-F1 and the default "
         "keeps the better maladministration-vs-not F1), C=2 instead of 1 (`default_C1`), and the corpus itself: "
