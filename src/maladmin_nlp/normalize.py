@@ -152,7 +152,7 @@ _MAX_PASSES = 8
 def _may_hold_markup(text: str) -> bool:
     """Whether :func:`_clean_head` could still change ``text``, or could once :func:`_clean_tail`
     has run: lower-casing, dropping zero-width characters and squeezing repeated letters can
-    complete an entity (``&ammmp;``), a literal escape, a tag (``<\u200bb>``) or a URL (``htttp://``)."""
+    complete an entity (``&ammmp;``), a literal escape, a tag (``<`` zero-width space ``b>``) or a URL (``htttp://``)."""
     if "\\" in text or "://" in text:
         return True
     amp, lt, colon = "&" in text, "<" in text, ":" in text and "/" in text
