@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import (
+    _TRUNCATED,
     OUTPUT_COLUMNS,
     BatchSummary,
     Progress,
@@ -342,7 +343,7 @@ class DistributedSummary:
     rows : int
     labels : dict of str to int
         Rows per label.
-    needs_review, errors, unlabelled : int
+    needs_review, errors, unlabelled, truncated : int
         As in :class:`maladmin_nlp.batch.BatchSummary`.
     error_examples : list of dict
         The first rows with an error: ``{"part": "part-000002.parquet", "row": 5, "error": ...}``
@@ -374,6 +375,7 @@ class DistributedSummary:
     needs_review: int = 0
     errors: int = 0
     unlabelled: int = 0
+    truncated: int = 0
     error_examples: list[dict[str, Any]] = field(default_factory=list)
     elapsed_seconds: float = 0.0
     encoding: str | None = None
@@ -391,6 +393,7 @@ class DistributedSummary:
         self.needs_review += part["needs_review"]
         self.errors += part["errors"]
         self.unlabelled += part["unlabelled"]
+        self.truncated += part.get("truncated", 0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary (the ``--summary`` file)."""
@@ -411,6 +414,7 @@ class DistributedSummary:
             "needs_review": self.needs_review,
             "errors": self.errors,
             "unlabelled": self.unlabelled,
+            "truncated": self.truncated,
             "error_examples": list(self.error_examples),
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
@@ -429,6 +433,8 @@ class DistributedSummary:
         lines.append(
             f"  needs review: {self.needs_review:,}   errors: {self.errors:,}   unlabelled: {self.unlabelled:,}"
         )
+        if self.truncated:
+            lines.append(f"  texts too long, labelled from their start: {self.truncated:,} (see the 'error' column)")
         for ex in self.error_examples[:3]:
             lines.append(f"  {ex['part']} row {ex['row']}: {ex['error']}")
         return "\n".join(lines)
@@ -551,6 +557,7 @@ def _part_counts(table: Any, names: Sequence[str], part_name: str) -> dict[str, 
         "needs_review": sum(1 for v in review if v),
         "unlabelled": sum(1 for v in label if not v),
         "errors": len(examples),
+        "truncated": sum(1 for e in error if e and _TRUNCATED in e),
         "error_examples": examples[:_ERROR_EXAMPLES],
     }
 
