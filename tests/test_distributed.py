@@ -435,3 +435,33 @@ def test_without_a_scheduler_a_local_cluster_is_started_and_stopped(
     ref = _reference(csv_files[:1], model_path, tmp_path, ".csv")[0]
     assert (tmp_path / "hasil" / "part-000000.csv").read_bytes() == ref.read_bytes()
     assert "labelled 10 rows of laporan_0.csv -> hasil (1 parts)" in summary.to_text()
+
+
+def test_summary_counts_truncated_rows() -> None:
+    summary = DistributedSummary(
+        inputs=["a.csv"], output_dir="out", input_format="csv", output_format="parquet", text_column="t", cluster="x"
+    )
+    summary._add(
+        {"rows": 3, "labels": {"tidak_patut": 3}, "needs_review": 0, "errors": 1, "unlabelled": 0, "truncated": 1}
+    )
+    assert summary.to_dict()["truncated"] == 1
+    assert "texts too long, labelled from their start: 1" in summary.to_text()
+
+
+def test_part_counts_find_truncated_rows() -> None:
+    pa = pytest.importorskip("pyarrow")
+    from maladmin_nlp.distributed import _part_counts
+
+    names = ["label", "label_name", "confidence", "needs_review", "evidence", "error"]
+    table = pa.table(
+        {
+            "label": ["tidak_patut", "", "berpihak"],
+            "label_name": ["Tidak Patut", "", "Berpihak"],
+            "confidence": [0.9, None, 0.8],
+            "needs_review": [False, False, True],
+            "evidence": ["x", "", "y"],
+            "error": [None, "empty text", "text too long: the model read only its first 20,000 of 30,000 characters"],
+        }
+    )
+    counts = _part_counts(table, names, "part-000000.csv")
+    assert counts["truncated"] == 1 and counts["errors"] == 2 and counts["unlabelled"] == 1
