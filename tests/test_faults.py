@@ -7,6 +7,7 @@ it at random points (seeded); the disk tests fill a small tmpfs when the tests r
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import importlib.util
@@ -188,13 +189,20 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("mounting a small tmpfs needs root on Linux")
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
+    with _tmpfs(disk, "size=64k"):
         yield disk
+
+
+@contextlib.contextmanager
+def _tmpfs(folder: Path, options: str) -> Iterator[None]:
+    """Mount a tmpfs with ``options`` on ``folder`` for the block (skips the test if mounting fails)."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({options}): {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield
     finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
@@ -262,13 +270,8 @@ def read_only_dir(tmp_path: Path) -> Iterator[Path]:
         return
     if shutil.which("mount") is None:
         pytest.skip("root writes anywhere; a read-only mount needs mount")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs: {done.stderr.decode(errors='replace').strip()}")
-    try:
+    with _tmpfs(folder, "ro,size=64k"):
         yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 @pytest.mark.parametrize("where", ["hasil.csv", "sub/dir/hasil.csv"])
