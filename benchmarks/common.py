@@ -60,8 +60,12 @@ def real_dev_report(model: Any) -> EvaluationReport | None:
     return score_predictions(labels, model.predict(texts), labels=real_dev_labels(labels))
 
 
-def load_archive_texts(name: str = "surabaya-wargaku", limit: int | None = None) -> list[str]:
-    """Texts of an unlabelled real archive in ``../shared/corpora`` (empty list when absent)."""
+def load_archive_texts(name: str = "surabaya-wargaku", limit: int | None = None, raw: bool = False) -> list[str]:
+    """Texts of an unlabelled real archive in ``../shared/corpora`` (empty list when absent).
+
+    ``raw``: every cell as stored, empty ones and literal ``\\n`` included (for equivalence checks);
+    otherwise literal ``\\n`` become spaces and empty texts are dropped.
+    """
     base = shared_dir()
     if base is None:
         return []
@@ -72,8 +76,10 @@ def load_archive_texts(name: str = "surabaya-wargaku", limit: int | None = None)
     out = []
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            text = (row.get(column) or "").replace("\\n", " ").strip()
-            if text:
+            text = row.get(column) or ""
+            if not raw:
+                text = text.replace("\\n", " ").strip()
+            if text or raw:
                 out.append(text)
             if limit and len(out) >= limit:
                 break

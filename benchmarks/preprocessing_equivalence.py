@@ -20,7 +20,6 @@ exits with status 1 when any differ.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
 import json
 import random
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from common import REPO, shared_dir
+from common import REPO, load_archive_texts
 
 from maladmin_nlp import normalize as new_normalize
 from maladmin_nlp import preprocessing as new_preprocessing
@@ -70,17 +69,6 @@ def random_texts(n: int, seed: int = 0) -> list[str]:
     return out
 
 
-def _archive(name: str, column: str) -> list[str]:
-    base = shared_dir()
-    if base is None:
-        return []
-    path = base / "corpora" / name / "complaints.csv"
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [row.get(column) or "" for row in csv.DictReader(fh)]
-
-
 def text_sets(n_random: int) -> dict[str, list[str]]:
     data = REPO / "tests" / "data"
     lines = (data / "pii_cases.jsonl").read_text("utf-8").splitlines()
@@ -88,8 +76,8 @@ def text_sets(n_random: int) -> dict[str, list[str]]:
     no_pii = (data / "no_pii_sentences.txt").read_text("utf-8").splitlines()
     return {
         "packaged corpus": list(load_corpus().texts),
-        "surabaya-wargaku": _archive("surabaya-wargaku", "keluhan"),
-        "purbalingga-lapormasbup": _archive("purbalingga-lapormasbup", "text"),
+        "surabaya-wargaku": load_archive_texts("surabaya-wargaku", raw=True),
+        "purbalingga-lapormasbup": load_archive_texts("purbalingga-lapormasbup", raw=True),
         "pii_cases.jsonl": pii,
         "no_pii_sentences.txt": no_pii,
         "random": random_texts(n_random),
