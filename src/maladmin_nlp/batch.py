@@ -314,9 +314,7 @@ class BatchSummary:
                 f"unlabelled: {self.unlabelled:,}"
             )
             if self.truncated:
-                lines.append(
-                    f"  texts too long, labelled from their start: {self.truncated:,} (see the 'error' column)"
-                )
+                lines.append(_truncated_line(self.truncated))
         else:
             lines.append(f"  rows changed: {self.redacted:,}   errors: {self.errors:,}")
         for ex in self.error_examples[:3]:
@@ -364,6 +362,11 @@ def _prediction_row(pred: Any) -> _LabelResult:
 
 
 _TRUNCATED = "text too long"
+
+
+def _truncated_line(n: int) -> str:
+    """The summary line counting rows labelled from a truncated text (label_file and the Dask engine)."""
+    return f"  texts too long, labelled from their start: {n:,} (see the 'error' column)"
 
 
 def _max_chars(model: Any) -> int | None:

@@ -63,6 +63,7 @@ from .batch import (
     _label_texts,
     _merge_label,
     _text_of,
+    _truncated_line,
 )
 from .io import (
     ColumnNotFoundError,
@@ -434,7 +435,7 @@ class DistributedSummary:
             f"  needs review: {self.needs_review:,}   errors: {self.errors:,}   unlabelled: {self.unlabelled:,}"
         )
         if self.truncated:
-            lines.append(f"  texts too long, labelled from their start: {self.truncated:,} (see the 'error' column)")
+            lines.append(_truncated_line(self.truncated))
         for ex in self.error_examples[:3]:
             lines.append(f"  {ex['part']} row {ex['row']}: {ex['error']}")
         return "\n".join(lines)
