@@ -4,24 +4,58 @@ The preprocessor already returns space-separated tokens, so the vectoriser's job
 is to look up each token and each n-gram in the fitted vocabulary. scikit-learn's
 ``TfidfVectorizer.transform`` does that with a Python loop per n-gram (build the string, count it in
 a dict); on preprocessed complaints with word 1-2-grams that loop costs about as much as the whole
-Indonesian preprocessing. :func:`word_tfidf_transform` does the lookups with ``map`` over
-``dict.get`` (in C), lets SciPy sum repeated n-grams, and then applies scikit-learn's own TF-IDF
-weighting steps; the result equals ``vectorizer.transform(docs)`` (tested) for the vectorisers
-that :func:`supports` accepts, and the classifier falls back to ``transform`` for any other.
+Indonesian preprocessing. :func:`word_tfidf_rows` does the lookups with ``map`` over
+``dict.get`` (in C) and the counting and TF-IDF weighting with NumPy alone, so a model loaded for
+prediction (:class:`~maladmin_nlp.compact.CompactModel`) needs neither scikit-learn nor SciPy;
+:func:`word_tfidf_transform` wraps the result in a SciPy matrix equal to
+``vectorizer.transform(docs)`` (tested, to float32 rounding) for the vectorisers that
+:func:`supports` accepts, and the classifier falls back to ``transform`` for any other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
-__all__ = ["supports", "word_tfidf_transform"]
+if TYPE_CHECKING:  # scikit-learn and SciPy are imported only by the functions that need them
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+__all__ = ["Rows", "supports", "word_tfidf_rows", "word_tfidf_transform"]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A sparse matrix in CSR layout, held in three NumPy arrays (no SciPy needed).
+
+    Row ``i``'s stored entries are ``data[indptr[i]:indptr[i + 1]]`` in the columns
+    ``indices[indptr[i]:indptr[i + 1]]``, sorted by column.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    def dot(self, dense: np.ndarray) -> np.ndarray:
+        """``self @ dense`` for a dense 2-D array, in float64."""
+        out = np.zeros((self.shape[0], dense.shape[1]), dtype=np.float64)
+        if len(self.indices):
+            values = dense[self.indices] * self.data[:, None].astype(np.float64)
+            filled = np.diff(self.indptr) > 0
+            out[filled] = np.add.reduceat(values, self.indptr[:-1][filled], axis=0)
+        return out
+
+    def tocsr(self) -> sp.csr_matrix:
+        """The same matrix as a SciPy CSR matrix (imports SciPy)."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
 
 def supports(vectorizer: Any) -> bool:
     """Whether :func:`word_tfidf_transform` reproduces ``vectorizer.transform`` exactly.
@@ -30,6 +64,8 @@ def supports(vectorizer: Any) -> bool:
     whitespace (``token_pattern=r"\\S+"``), does not lower-case, strip accents or remove stop words,
     and has no custom analyzer, preprocessor or tokenizer: the vectoriser this library builds.
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return (
         type(vectorizer) is TfidfVectorizer
         and hasattr(vectorizer, "vocabulary_")
@@ -47,6 +83,92 @@ def supports(vectorizer: Any) -> bool:
     )
 
 
+def word_tfidf_rows(
+    docs: Sequence[str],
+    lookup: Callable[[str, int], int],
+    n_features: int,
+    *,
+    ngram_range: tuple[int, int] = (1, 1),
+    idf: np.ndarray | None = None,
+    sublinear_tf: bool = False,
+    norm: str | None = "l2",
+    dtype: Any = np.float32,
+) -> Rows:
+    """TF-IDF rows of whitespace-tokenised documents, with NumPy only.
+
+    Parameters
+    ----------
+    docs : sequence of str
+        Space-separated tokens, as :class:`~maladmin_nlp.text_pipeline.TextPipeline` returns them.
+    lookup : callable
+        ``vocabulary.get``: maps an n-gram (tokens joined by one space) and a default ``-1`` to its
+        column, or to ``-1`` when it is not in the vocabulary.
+    n_features : int
+        Columns (the vocabulary's size).
+    ngram_range : (int, int), default=(1, 1)
+        Smallest and largest n-gram.
+    idf : ndarray of shape (n_features,), default=None
+        Inverse document frequencies (``TfidfVectorizer.idf_``); None for raw term frequencies.
+    sublinear_tf : bool, default=False
+        Use ``1 + log(tf)``.
+    norm : {"l2", "l1", None}, default="l2"
+        Row normalisation, as scikit-learn's ``normalize`` does it (empty rows stay empty).
+    dtype : numpy dtype, default=float32
+        Dtype of the values.
+
+    Returns
+    -------
+    Rows
+
+    Examples
+    --------
+    >>> vocab = {"tidak": 0, "layan": 1, "tidak layan": 2}
+    >>> rows = word_tfidf_rows(["tidak layan", ""], vocab.get, 3, ngram_range=(1, 2), norm=None)
+    >>> rows.indptr.tolist(), rows.indices.tolist(), rows.data.tolist()
+    ([0, 3, 3], [0, 1, 2], [1.0, 1.0, 1.0])
+    """
+    # All documents' tokens in one list, so every lookup is one C-level map over the batch;
+    # n-grams that straddle two documents are dropped by comparing the rows of their ends.
+    split_docs = list(map(str.split, docs))
+    n_docs = len(split_docs)
+    lengths = np.fromiter(map(len, split_docs), dtype=np.int64, count=n_docs)
+    tokens = list(chain.from_iterable(split_docs))
+    token_rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    low, high = ngram_range
+    keys: list[np.ndarray] = []
+    for n in range(low, high + 1):
+        count = len(tokens) - n + 1
+        if count <= 0:
+            break
+        grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n))))
+        ids = np.fromiter(map(lookup, grams, repeat(-1)), dtype=np.int64, count=count)
+        keep = ids >= 0
+        if n > 1:
+            keep &= token_rows[:count] == token_rows[n - 1 :]
+        keys.append(token_rows[:count][keep] * n_features + ids[keep])
+    # counts per (row, column), sorted by row then column: the layout scikit-learn returns
+    key, counts = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_counts=True)
+    row = key // max(n_features, 1)
+    indices = (key - row * n_features).astype(np.int32)
+    indptr = np.zeros(n_docs + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+    data = counts.astype(dtype)
+    if sublinear_tf:
+        np.log(data, data)
+        data += 1.0
+    if idf is not None:
+        data *= idf[indices]
+    if norm is not None and len(data):
+        filled = np.diff(indptr) > 0
+        part = np.abs(data) if norm == "l1" else data * data
+        totals = np.add.reduceat(part.astype(np.float64), indptr[:-1][filled])
+        if norm == "l2":
+            totals = np.sqrt(totals)
+        totals[totals == 0.0] = 1.0
+        data = (data / np.repeat(totals, np.diff(indptr)[filled])).astype(dtype)
+    return Rows(indptr, indices, data, (n_docs, n_features))
+
+
 def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_matrix:
     """``vectorizer.transform(docs)`` for whitespace-tokenised documents, faster.
 
@@ -61,7 +183,8 @@ def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp
     Returns
     -------
     scipy.sparse.csr_matrix of shape (len(docs), len(vectorizer.vocabulary_))
-        The same values and sparsity structure as ``vectorizer.transform(docs)``.
+        The same sparsity structure as ``vectorizer.transform(docs)``, values equal to float32
+        rounding.
 
     Examples
     --------
@@ -69,42 +192,16 @@ def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp
     >>> vec = TfidfVectorizer(token_pattern=r"\\S+", lowercase=False, ngram_range=(1, 2))
     >>> vec = vec.fit(["tidak layan", "layan lambat"])
     >>> a = word_tfidf_transform(vec, ["tidak layan lambat"])
-    >>> bool(abs(a - vec.transform(["tidak layan lambat"])).max() < 1e-12)
+    >>> bool(abs(a - vec.transform(["tidak layan lambat"])).max() < 1e-6)
     True
     """
-    # All documents' tokens in one list, so every lookup is one C-level map over the batch;
-    # n-grams that straddle two documents are dropped by comparing the rows of their ends.
-    get = vectorizer.vocabulary_.get
-    split_docs = list(map(str.split, docs))
-    lengths = np.fromiter(map(len, split_docs), dtype=np.int64, count=len(split_docs))
-    tokens = list(chain.from_iterable(split_docs))
-    token_rows = np.repeat(np.arange(len(split_docs), dtype=np.int64), lengths)
-    low, high = vectorizer.ngram_range
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    for n in range(low, high + 1):
-        count = len(tokens) - n + 1
-        if count <= 0:
-            break
-        grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n))))
-        ids = np.fromiter(map(get, grams, repeat(-1)), dtype=np.int64, count=count)
-        keep = ids >= 0
-        if n > 1:
-            keep &= token_rows[:count] == token_rows[n - 1 :]
-        rows.append(token_rows[:count][keep])
-        cols.append(ids[keep])
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    X = sp.csr_matrix(
-        (np.ones(len(col), dtype=vectorizer.dtype), (row, col)),
-        shape=(len(split_docs), len(vectorizer.vocabulary_)),
-    )
-    X.sum_duplicates()  # counts per n-gram, indices sorted per row (the format transform returns)
-    if vectorizer.sublinear_tf:
-        np.log(X.data, X.data)
-        X.data += 1.0
-    if vectorizer.use_idf:
-        X.data *= vectorizer.idf_[X.indices]
-    if vectorizer.norm is not None and X.shape[0]:
-        X = normalize(X, norm=vectorizer.norm, copy=False)
-    return X
+    return word_tfidf_rows(
+        docs,
+        vectorizer.vocabulary_.get,
+        len(vectorizer.vocabulary_),
+        ngram_range=vectorizer.ngram_range,
+        idf=vectorizer.idf_ if vectorizer.use_idf else None,
+        sublinear_tf=vectorizer.sublinear_tf,
+        norm=vectorizer.norm,
+        dtype=vectorizer.dtype,
+    ).tocsr()
