@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures as JSON here")
     args = parser.parse_args()
 
-    model = load_model(args.model)
+    model = load_model(args.model, estimator=True)  # cross-validation clones it
     out: dict[str, object] = {"model": args.model or "default"}
     if args.cv:
         corpus = load_corpus()

@@ -248,21 +248,30 @@ def test_fitted_vocabulary_holds_no_personal_data(fitted):
         assert "@" not in term
 
 
+@pytest.mark.parametrize("calibration", ["sigmoid", None])
 @pytest.mark.parametrize("n_labels", [2, 4])
-def test_fast_probability_path_equals_scikit_learn(small, n_labels):
+def test_compact_probability_path_equals_scikit_learn(small, n_labels, calibration):
     texts, labels = small
     keep = sorted(set(labels))[:n_labels]
     x = [t for t, y in zip(texts, labels) if y in keep]
     y = [lab for lab in labels if lab in keep]
-    clf = ComplaintClassifier(calibration_cv=3).fit(x, y)
-    assert clf._fast_sigmoid() is not None
+    clf = ComplaintClassifier(calibration_cv=3, calibration=calibration).fit(x, y)
+    assert clf._compact() is not None
     features = clf._features(x[:30])
-    expected = clf.pipeline_.named_steps["model"].predict_proba(features)
+    head = clf.pipeline_.named_steps["model"]
+    if calibration is None:  # LinearSVC: a softmax of its decision values
+        scores = head.decision_function(features)
+        scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+        expected = np.exp(scores - scores.max(axis=1, keepdims=True))
+        expected /= expected.sum(axis=1, keepdims=True)
+    else:
+        expected = head.predict_proba(features)
     np.testing.assert_allclose(clf.predict_proba(x[:30]), expected, rtol=1e-10, atol=1e-12)
+    prepared = clf.pipeline_.named_steps["preprocess"].transform(x[:5])
     np.testing.assert_allclose(
-        clf._vectorize(clf.pipeline_.named_steps["preprocess"].transform(x[:5])).toarray(),
-        clf.pipeline_.named_steps["features"].transform(
-            clf.pipeline_.named_steps["preprocess"].transform(x[:5])).toarray(),
+        clf._vectorize(prepared).tocsr().toarray(),
+        clf.pipeline_.named_steps["features"].transform(prepared).toarray(),
+        rtol=1e-6,
     )
 
 
@@ -288,7 +297,7 @@ def test_text_without_known_terms_needs_review(default_model_for_review, text):
 
 def test_long_complaint_warns_that_it_was_cut(default_model_for_review):
     model = default_model_for_review
-    limit = model.pipeline_.named_steps["preprocess"].max_chars
+    limit = model.max_chars
     with pytest.warns(UserWarning, match="read only the first"):
         model.classify(["KTP belum jadi. " * (limit // 10), "pendek"])
 

@@ -284,7 +284,7 @@ def test_csv_files_give_the_rows_of_label_file(
     lc, client = cluster
     private_model = tmp_path / "model" / "tiny.joblib"  # its own path, so the load count is this test's
     private_model.parent.mkdir()
-    for src in (model_path, model_path.with_name("tiny.card.json")):
+    for src in (model_path, model_path.with_name("tiny.card.json"), model_path.with_name("tiny.compact.npz")):
         (private_model.parent / src.name).write_bytes(src.read_bytes())
     seen: list[Progress] = []
     summary = label_files(

@@ -315,7 +315,7 @@ def test_eight_threads_on_one_model_give_what_one_thread_gives() -> None:
     reference_model = copy.deepcopy(shared)  # cold as well, used by one thread only
     expected = {t: reference_model.classify(t) for t in texts}
     expected_batch = reference_model.classify(texts)
-    shared.pipeline_.named_steps["preprocess"].cache_size = 16
+    shared.pipeline.cache_size = 16
 
     barrier = threading.Barrier(8)
     results: dict[int, tuple[dict[str, object], list[object]]] = {}

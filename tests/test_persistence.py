@@ -65,13 +65,13 @@ def test_tampered_file_is_refused_before_unpickling(saved):
     data[len(data) // 2] ^= 0xFF
     saved.write_bytes(bytes(data))
     with pytest.raises(ModelIntegrityError, match="does not match its model card"):
-        load_model(saved)
+        load_model(saved, estimator=True)
 
 
 def test_truncated_file_is_refused(saved):
     saved.write_bytes(saved.read_bytes()[:100])
     with pytest.raises(ModelIntegrityError):
-        load_model(saved)
+        load_model(saved, estimator=True)
 
 
 def test_replaced_file_is_refused(saved, tmp_path):
@@ -79,7 +79,7 @@ def test_replaced_file_is_refused(saved, tmp_path):
 
     joblib.dump({"evil": True}, saved)
     with pytest.raises(ModelIntegrityError):
-        load_model(saved)
+        load_model(saved, estimator=True)
 
 
 def test_edited_card_is_refused(saved):
@@ -131,7 +131,7 @@ def test_a_non_model_file_with_a_valid_card_is_refused(tmp_path, saved):
     card["model_sha256"] = hashlib.sha256(other.read_bytes()).hexdigest()
     _resave_card(card_path(other), card)
     with pytest.raises(ModelFormatError, match="not a maladmin_nlp ComplaintClassifier"):
-        load_model(other)
+        load_model(other, estimator=True)
 
 
 def test_version_mismatch_warns_with_advice(saved):
@@ -140,6 +140,21 @@ def test_version_mismatch_warns_with_advice(saved):
     card["versions"]["scikit-learn"] = "0.24.2"
     _resave_card(cpath, card)
     with pytest.warns(ModelVersionWarning, match="retrain"):
+        load_model(saved, estimator=True)
+
+
+def test_compact_form_warns_only_for_the_versions_it_depends_on(saved):
+    """The compact form does not use scikit-learn; numpy and maladmin_nlp versions still matter."""
+    cpath = card_path(saved)
+    card = json.loads(cpath.read_text())
+    card["versions"]["scikit-learn"] = "0.24.2"
+    _resave_card(cpath, card)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(saved)
+    card["versions"]["numpy"] = "1.0.0"
+    _resave_card(cpath, card)
+    with pytest.warns(ModelVersionWarning, match="numpy 1.0.0"):
         load_model(saved)
 
 
@@ -193,7 +208,7 @@ def test_skops_refuses_untrusted_types(model, tmp_path):
     card["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     _resave_card(cpath, card)
     with pytest.raises(ModelFormatError, match="does not trust"):
-        load_model(path)
+        load_model(path, estimator=True)
 
 
 def test_unknown_save_format(model, tmp_path):
@@ -266,7 +281,7 @@ def test_nothing_is_unpickled_before_the_checks(saved, tmp_path, case, error, ma
         cpath, card = _edit_card(saved, model_sha256=digest, serialization="pickle")
         _resave_card(cpath, card)
     with pytest.raises(error, match=match):
-        load_model(saved)
+        load_model(saved, estimator=True)
     assert not marker.exists(), "the file was unpickled before it was refused"
 
 
@@ -276,7 +291,7 @@ def test_the_planted_file_does_run_code_once_the_checks_pass(saved, tmp_path):
     cpath, card = _edit_card(saved, model_sha256=_plant(saved, marker))
     _resave_card(cpath, card)
     with pytest.raises(ModelFormatError, match="not a maladmin_nlp ComplaintClassifier"):
-        load_model(saved)
+        load_model(saved, estimator=True)
     assert marker.exists()
 
 

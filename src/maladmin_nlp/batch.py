@@ -372,8 +372,8 @@ def _truncated_line(n: int) -> str:
 def _max_chars(model: Any) -> int | None:
     """Characters of a text the model reads (its preprocessor's ``max_chars``), or None if unknown."""
     try:
-        limit = model.pipeline_.named_steps["preprocess"].max_chars
-    except (AttributeError, KeyError, TypeError):
+        limit = model.max_chars
+    except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return limit if isinstance(limit, int) and limit > 0 else None
 
@@ -1649,10 +1649,12 @@ def _model_source(model: Any) -> str:
     return str(model) if isinstance(model, (str, os.PathLike)) else "a model object"
 
 
-def _as_model(model: Any) -> Any:
+def _as_model(model: Any, *, estimator: bool = False) -> Any:
     from .persistence import load_model
 
-    return load_model(model) if model is None or isinstance(model, (str, os.PathLike)) else model
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model, estimator=estimator)
+    return model
 
 
 def adapt_file(
@@ -1745,7 +1747,7 @@ def adapt_file(
     read = _read_texts(
         src, text_column=text_column, input_format=input_format, encoding=encoding, delimiter=delimiter
     )
-    clf = _as_model(model)
+    clf = _as_model(model, estimator=True)  # refit: the estimator, not the compact form
     card = getattr(clf, "card_", None) or {}
     if base_texts is None or base_labels is None:
         base_texts, base_labels, base = _packaged_corpus()

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,63 +32,18 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .features import supports, word_tfidf_transform
-from .normalize import ENTITY_TOKENS, PII_TOKENS
+from .prediction import ExplainingMixin, Prediction, centred_weights
 from .preprocessing import IndonesianPreprocessor, check_documents
-from .taxonomy import label_name
+
+if TYPE_CHECKING:
+    from .compact import CompactModel
 
 __all__ = ["MODELS", "ComplaintClassifier", "Prediction"]
 
 MODELS = ("linear_svc", "logistic_regression", "complement_nb", "sgd")
 """Model types accepted by ``ComplaintClassifier(model=...)``."""
 
-_PLACEHOLDER_SURFACE = {tok: f"[{tok[1:-1].upper()}]" for tok in ENTITY_TOKENS} | {
-    tok.strip(): f"[{tok.strip()[1:-1].upper()}]" for tok in PII_TOKENS.values()
-}
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The label of one complaint, with its confidence and the words that drove it.
-
-    Attributes
-    ----------
-    label : str
-        Predicted label id.
-    label_name : str
-        Indonesian name of the label (the id itself for labels outside the taxonomy).
-    confidence : float
-        Calibrated probability of ``label``.
-    needs_review : bool
-        True when ``confidence`` is under the model's ``review_threshold``, the two best labels
-        are closer than ``review_margin``, or the text holds no term the model knows (empty,
-        another language): route such complaints to a person.
-    scores : dict of str to float
-        Probability of every label, in the model's ``classes_`` order.
-    other_labels : tuple of str
-        Further labels whose probability is at least ``other_labels_threshold`` (complaints
-        that report several forms), best first.
-    evidence : tuple of (str, float)
-        Terms of this complaint that pushed the decision towards ``label``, as written by the
-        citizen (``dilayani``, not the stem ``layan``), with their weight, strongest first.
-    """
-
-    label: str
-    label_name: str
-    confidence: float
-    needs_review: bool
-    scores: dict[str, float] = field(repr=False)
-    other_labels: tuple[str, ...] = ()
-    evidence: tuple[tuple[str, float], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict."""
-        out = asdict(self)
-        out["other_labels"] = list(self.other_labels)
-        out["evidence"] = [[term, weight] for term, weight in self.evidence]
-        return out
-
-
-class ComplaintClassifier(ClassifierMixin, BaseEstimator):
+class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
     """Classify Indonesian complaints by form of maladministration.
 
     Parameters
@@ -324,7 +278,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         self.pipeline_ = Pipeline([("preprocess", preprocess), ("features", features), ("model", model)])
-        self.__dict__.pop("_fast", None)
+        self.__dict__.pop("_compact_model", None)
         self.__dict__.pop("_names", None)
         self.pipeline_.fit(texts, labels)
         self.classes_ = np.asarray(self.pipeline_.classes_)
@@ -344,18 +298,39 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             weights = np.asarray(base.coef_, dtype=np.float64)
         else:  # ComplementNB
             weights = np.asarray(base.feature_log_prob_, dtype=np.float64)
-        if weights.shape[0] == 1:  # binary: one row for the positive class
-            weights = np.vstack([-weights[0], weights[0]]) / 2.0
-        self.term_weights_ = (weights - weights.mean(axis=0, keepdims=True)).astype(np.float32)
+        self.term_weights_ = centred_weights(weights)
         word = self.pipeline_.named_steps["features"].transformer_list[0][1]
         self.n_word_features_ = len(word.vocabulary_)
 
     # ------------------------------------------------------------------ predict
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, "pipeline_")
+
+    def _text_pipeline(self) -> IndonesianPreprocessor:
+        return self.pipeline_.named_steps["preprocess"]
+
+    def _compact(self) -> CompactModel | None:
+        """The fitted model as a :class:`~maladmin_nlp.compact.CompactModel`, which does the
+        vectorising and the probabilities whenever the model allows it (word features, sigmoid
+        calibration or plain LinearSVC): the estimator and its saved compact form then give the
+        same numbers by construction. None for other models (scikit-learn's own path is used)."""
+        if "_compact_model" not in self.__dict__:
+            from .compact import CompactModel, compact_unsupported_reason
+
+            supported = compact_unsupported_reason(self) is None
+            self.__dict__["_compact_model"] = CompactModel.from_estimator(self) if supported else None
+        compact: CompactModel | None = self.__dict__["_compact_model"]
+        return compact
+
     def _features(self, texts: list[str]) -> Any:
-        prepared = self.pipeline_.named_steps["preprocess"].transform(texts)
-        return self._vectorize(prepared)
+        """TF-IDF features of raw texts, as a SciPy CSR matrix."""
+        features = self._vectorize(self._text_pipeline().transform(texts))
+        return features.tocsr()
 
     def _vectorize(self, prepared: list[str]) -> Any:
+        compact = self._compact()
+        if compact is not None:
+            return compact._vectorize(prepared)
         # The blocks of the FeatureUnion, called directly: same result, without the per-call
         # overhead of FeatureUnion's parallel dispatch (it matters for one complaint at a time).
         # The word block goes through features.word_tfidf_transform (same matrix, faster).
@@ -364,34 +339,6 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
             for _, vec in self.pipeline_.named_steps["features"].transformer_list
         ]
         return blocks[0].tocsr() if len(blocks) == 1 else sp.hstack(blocks, format="csr")
-
-    def _fast_sigmoid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Parameters to compute sigmoid-calibrated probabilities with one sparse product.
-
-        scikit-learn's ``CalibratedClassifierCV.predict_proba`` validates its input once per class,
-        which costs ~10 ms per call; for a linear model and sigmoid calibration the same numbers
-        come from ``X @ coef.T + intercept`` and one logistic per class (tested for equality).
-        """
-        cached = self.__dict__.get("_fast")
-        if cached is not None:
-            return cached if cached != () else None
-        model = self.pipeline_.named_steps["model"]
-        result: Any = ()
-        if isinstance(model, CalibratedClassifierCV) and model.method == "sigmoid":
-            calibrated = model.calibrated_classifiers_[0]
-            base = calibrated.estimator
-            if hasattr(base, "coef_") and hasattr(base, "intercept_") and hasattr(base, "decision_function"):
-                cal = calibrated.calibrators
-                index = np.searchsorted(np.asarray(model.classes_), np.asarray(base.classes_))
-                result = (
-                    np.ascontiguousarray(np.asarray(base.coef_, dtype=np.float64).T),
-                    np.asarray(base.intercept_, dtype=np.float64).ravel(),
-                    np.array([c.a_ for c in cal], dtype=np.float64),
-                    np.array([c.b_ for c in cal], dtype=np.float64),
-                    index,
-                )
-        self.__dict__["_fast"] = result
-        return result if result != () else None
 
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """Uncalibrated decision values of the linear model, one column per class (binary: one)."""
@@ -405,24 +352,14 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``classes_`` order."""
         check_is_fitted(self, "pipeline_")
-        return self._proba_from_features(self._features(check_documents(X)))
+        prepared = self._text_pipeline().transform(check_documents(X))
+        return self._proba_from_features(self._vectorize(prepared))
 
     def _proba_from_features(self, features: Any) -> np.ndarray:
-        fast = self._fast_sigmoid()
-        if fast is not None:
-            coef_t, intercept, a, b, index = fast
-            scores = np.asarray(features @ coef_t) + intercept
-            n_classes = len(self.classes_)
-            calibrated = 1.0 / (1.0 + np.exp(a * scores + b))
-            proba = np.zeros((scores.shape[0], n_classes))
-            if n_classes == 2:
-                proba[:, 1] = calibrated[:, 0]
-                proba[:, 0] = 1.0 - proba[:, 1]
-                return proba
-            proba[:, index] = calibrated
-            denominator = proba.sum(axis=1, keepdims=True)
-            uniform = np.full_like(proba, 1.0 / n_classes)
-            return np.divide(proba, denominator, out=uniform, where=denominator != 0)
+        compact = self._compact()
+        if compact is not None:
+            return compact._proba_from_features(features)
+        features = features.tocsr()
         model = self.pipeline_.named_steps["model"]
         if hasattr(model, "predict_proba"):
             return np.asarray(model.predict_proba(features))
@@ -438,141 +375,15 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return np.asarray(self.classes_[proba.argmax(axis=1)])
 
-    # ------------------------------------------------------------------ explain
-    def classify(self, texts: str | Iterable[Any]) -> Prediction | list[Prediction]:
-        """Label one complaint or many, with confidence, review flag and evidence.
-
-        Parameters
-        ----------
-        texts : str or iterable of str
-            One complaint (returns one :class:`Prediction`) or several (returns a list).
-
-        Returns
-        -------
-        Prediction or list of Prediction
-        """
-        check_is_fitted(self, "pipeline_")
-        single = isinstance(texts, str)
-        docs: list[str] = [texts] if isinstance(texts, str) else check_documents(texts)
-        if not docs:
-            return []
-        preprocess = self.pipeline_.named_steps["preprocess"]
-        long = sum(len(doc) > preprocess.max_chars for doc in docs)
-        if long:
-            warnings.warn(
-                f"{long} complaint(s) longer than {preprocess.max_chars:,} characters: the model read only "
-                f"the first {preprocess.max_chars:,} characters of each",
-                UserWarning,
-                stacklevel=2,
-            )
-        analyses = [preprocess.analyze(doc) for doc in docs]
-        features = self._vectorize([" ".join([token for token, _ in pairs]) for pairs in analyses])
-        proba = self._proba_from_features(features)
-        # Everything per row that numpy can do for the whole batch is done here once.
-        order = np.argsort(-proba, axis=1, kind="stable")
-        best = order[:, 0]
-        rows = np.arange(len(docs))
-        confidence = proba[rows, best]
-        margin = confidence - proba[rows, order[:, 1]] if proba.shape[1] > 1 else np.ones(len(docs))
-        # a text with no term the model knows (empty, another language) gets the prior: review it
-        unknown = np.diff(features.indptr) == 0
-        review = (confidence < self.review_threshold) | (margin < self.review_margin) | unknown
-        classes = [str(c) for c in self.classes_]
-        rounded = np.round(proba, 6).tolist()
-        contrib = self._contributions(features, best)
-        indptr, indices = features.indptr, features.indices
-        out = []
-        for i, pairs in enumerate(analyses):
-            k = int(best[i])
-            label = classes[k]
-            lo, hi = indptr[i], indptr[i + 1]
-            out.append(
-                Prediction(
-                    label=label,
-                    label_name=label_name(label),
-                    confidence=round(float(confidence[i]), 6),
-                    needs_review=bool(review[i]),
-                    scores=dict(zip(classes, rounded[i])),
-                    other_labels=tuple(
-                        classes[j] for j in order[i, 1:] if proba[i, j] >= self.other_labels_threshold
-                    ),
-                    evidence=tuple(self._top_terms(pairs, indices[lo:hi], contrib[lo:hi], self.n_evidence)),
-                )
-            )
-        return out[0] if single else out
-
-    def _contributions(self, features: Any, classes: np.ndarray) -> np.ndarray:
-        """For every stored entry of ``features``: value x term weight for its row's class in
-        ``classes`` (0 for character n-grams, which are never shown as evidence)."""
-        row_of_entry = np.repeat(classes, np.diff(features.indptr))
-        indices = features.indices
-        word = indices < self.n_word_features_
-        contrib = np.zeros(len(indices), dtype=np.float64)
-        contrib[word] = features.data[word] * self.term_weights_[row_of_entry[word], indices[word]]
-        return contrib
-
-    def _top_terms(
-        self, pairs: list[tuple[str, str]], indices: np.ndarray, contrib: np.ndarray, top: int
-    ) -> list[tuple[str, float]]:
-        """The ``top`` positive contributions among one row's entries, shown as written."""
-        positive = contrib > 0
-        if not positive.any():
-            return []
-        indices, contrib = indices[positive], contrib[positive]
-        order = np.argsort(-contrib, kind="stable")
-        names = self._word_feature_names()
-        out: list[tuple[str, float]] = []
-        seen: set[str] = set()
-        tokens: list[str] | None = None
-        for j in order:
-            if len(out) >= top:
-                break
-            if tokens is None:
-                tokens = [token for token, _ in pairs]
-            term = _surface(names[indices[j]], pairs, tokens)
-            if term in seen:
-                continue
-            seen.add(term)
-            out.append((term, round(float(contrib[j]), 4)))
-        return out
-
-    def _evidence(
-        self, pairs: list[tuple[str, str]], row: Any, class_index: int, top: int
-    ) -> list[tuple[str, float]]:
-        """Word n-grams of ``row`` (one row of features) that push towards ``class_index``."""
-        row = row.tocsr() if hasattr(row, "tocsr") else row
-        contrib = self._contributions(row, np.array([class_index]))
-        return self._top_terms(pairs, row.indices, contrib, top)
-
     def _word_feature_names(self) -> Sequence[str]:
+        compact = self._compact()
+        if compact is not None:
+            return compact.terms
         names = self.__dict__.get("_names")
         if names is None:
             word = self.pipeline_.named_steps["features"].transformer_list[0][1]
             names = self.__dict__["_names"] = word.get_feature_names_out()
         return names
-
-    def explain(self, text: str, top: int = 10) -> dict[str, list[tuple[str, float]]]:
-        """The evidence for every label, for reviewers who ask "why not X?".
-
-        Parameters
-        ----------
-        text : str
-            One complaint.
-        top : int, default=10
-            Terms per label.
-
-        Returns
-        -------
-        dict of str to list of (str, float)
-            For each label in ``classes_`` order, the terms of ``text`` that push towards it,
-            strongest first (empty when nothing in the text supports that label).
-        """
-        check_is_fitted(self, "pipeline_")
-        if not isinstance(text, str):
-            raise TypeError(f"explain() takes one complaint as str, got {type(text).__name__}")
-        pairs = self.pipeline_.named_steps["preprocess"].analyze(text)
-        row = self._vectorize([" ".join(token for token, _ in pairs)])[0]
-        return {str(c): self._evidence(pairs, row, k, top) for k, c in enumerate(self.classes_)}
 
     # ------------------------------------------------------------------ misc
     def __sklearn_tags__(self) -> Any:
@@ -584,28 +395,10 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_names", None)
-        state.pop("_fast", None)
+        state.pop("_compact_model", None)
         return state
 
     def clone_unfitted(self) -> ComplaintClassifier:
         """A fresh, unfitted copy with the same parameters (``sklearn.base.clone``)."""
         return clone(self)
 
-
-def _surface(feature: str, pairs: list[tuple[str, str]], tokens: list[str]) -> str:
-    """Readable form of an n-gram feature: the words as written in the complaint.
-
-    ``tokens`` are the tokens of ``pairs``; the first occurrence of the n-gram gives the words.
-    """
-    grams = feature.split(" ")
-    n = len(grams)
-    start = 0
-    while True:
-        try:
-            i = tokens.index(grams[0], start)
-        except ValueError:
-            break
-        if tokens[i : i + n] == grams:
-            return " ".join(_PLACEHOLDER_SURFACE.get(s, s) for _, s in pairs[i : i + n])
-        start = i + 1
-    return " ".join(_PLACEHOLDER_SURFACE.get(g, g) for g in grams)

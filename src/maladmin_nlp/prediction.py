@@ -1,0 +1,265 @@
+"""What a prediction is, and how one is explained: shared by every model class of the library.
+
+:class:`Prediction` is what ``classify`` returns. :class:`ExplainingMixin` turns probabilities and
+TF-IDF rows into predictions with confidence, review flag and evidence (the words that drove the
+decision, as the citizen wrote them); :class:`~maladmin_nlp.ComplaintClassifier` and
+:class:`~maladmin_nlp.compact.CompactModel` both use it, so they explain alike. Nothing here
+imports scikit-learn or SciPy.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .normalize import ENTITY_TOKENS, PII_TOKENS
+from .taxonomy import label_name
+from .text_pipeline import TextPipeline, check_documents
+
+__all__ = ["ExplainingMixin", "Prediction", "centred_weights"]
+
+_PLACEHOLDER_SURFACE = {tok: f"[{tok[1:-1].upper()}]" for tok in ENTITY_TOKENS} | {
+    tok.strip(): f"[{tok.strip()[1:-1].upper()}]" for tok in PII_TOKENS.values()
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The label of one complaint, with its confidence and the words that drove it.
+
+    Attributes
+    ----------
+    label : str
+        Predicted label id.
+    label_name : str
+        Indonesian name of the label (the id itself for labels outside the taxonomy).
+    confidence : float
+        Calibrated probability of ``label``.
+    needs_review : bool
+        True when ``confidence`` is under the model's ``review_threshold``, the two best labels
+        are closer than ``review_margin``, or the text holds no term the model knows (empty,
+        another language): route such complaints to a person.
+    scores : dict of str to float
+        Probability of every label, in the model's ``classes_`` order.
+    other_labels : tuple of str
+        Further labels whose probability is at least ``other_labels_threshold`` (complaints
+        that report several forms), best first.
+    evidence : tuple of (str, float)
+        Terms of this complaint that pushed the decision towards ``label``, as written by the
+        citizen (``dilayani``, not the stem ``layan``), with their weight, strongest first.
+    """
+
+    label: str
+    label_name: str
+    confidence: float
+    needs_review: bool
+    scores: dict[str, float] = field(repr=False)
+    other_labels: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        out = asdict(self)
+        out["other_labels"] = list(self.other_labels)
+        out["evidence"] = [[term, weight] for term, weight in self.evidence]
+        return out
+
+
+def centred_weights(weights: np.ndarray) -> np.ndarray:
+    """Per-class term weights for explanations: one row per class, centred across classes.
+
+    A binary model's single row ``w`` (for the second class) becomes ``[-w/2, w/2]``.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape[0] == 1:
+        weights = np.vstack([-weights[0], weights[0]]) / 2.0
+    return (weights - weights.mean(axis=0, keepdims=True)).astype(np.float32)
+
+
+class ExplainingMixin:
+    """``classify`` and ``explain`` for a fitted linear text model.
+
+    A class using it provides ``classes_``, ``term_weights_`` (class x feature weights, centred),
+    ``n_word_features_``, the thresholds ``review_threshold``, ``review_margin``,
+    ``other_labels_threshold`` and ``n_evidence``, and the methods ``_check_fitted()``,
+    ``_text_pipeline()``, ``_vectorize(prepared)`` (rows with ``indptr``, ``indices``, ``data``),
+    ``_proba_from_features(features)`` and ``_word_feature_names()``.
+    """
+
+    classes_: np.ndarray
+    term_weights_: np.ndarray
+    n_word_features_: int
+    review_threshold: float
+    review_margin: float
+    other_labels_threshold: float
+    n_evidence: int
+
+    def _check_fitted(self) -> None:
+        raise NotImplementedError
+
+    def _text_pipeline(self) -> TextPipeline:
+        raise NotImplementedError
+
+    def _vectorize(self, prepared: list[str]) -> Any:
+        raise NotImplementedError
+
+    def _proba_from_features(self, features: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def _word_feature_names(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    @property
+    def max_chars(self) -> int:
+        """Characters of a complaint the model reads; the rest is ignored (with a warning)."""
+        return int(self._text_pipeline().max_chars)
+
+    def classify(self, texts: str | Iterable[Any]) -> Prediction | list[Prediction]:
+        """Label one complaint or many, with confidence, review flag and evidence.
+
+        Parameters
+        ----------
+        texts : str or iterable of str
+            One complaint (returns one :class:`Prediction`) or several (returns a list).
+
+        Returns
+        -------
+        Prediction or list of Prediction
+        """
+        self._check_fitted()
+        single = isinstance(texts, str)
+        docs: list[str] = [texts] if isinstance(texts, str) else check_documents(texts)
+        if not docs:
+            return []
+        preprocess = self._text_pipeline()
+        long = sum(len(doc) > preprocess.max_chars for doc in docs)
+        if long:
+            warnings.warn(
+                f"{long} complaint(s) longer than {preprocess.max_chars:,} characters: the model read only "
+                f"the first {preprocess.max_chars:,} characters of each",
+                UserWarning,
+                stacklevel=2,
+            )
+        analyses = [preprocess.analyze(doc) for doc in docs]
+        features = self._vectorize([" ".join([token for token, _ in pairs]) for pairs in analyses])
+        proba = self._proba_from_features(features)
+        # Everything per row that numpy can do for the whole batch is done here once.
+        order = np.argsort(-proba, axis=1, kind="stable")
+        best = order[:, 0]
+        rows = np.arange(len(docs))
+        confidence = proba[rows, best]
+        margin = confidence - proba[rows, order[:, 1]] if proba.shape[1] > 1 else np.ones(len(docs))
+        # a text with no term the model knows (empty, another language) gets the prior: review it
+        unknown = np.diff(features.indptr) == 0
+        review = (confidence < self.review_threshold) | (margin < self.review_margin) | unknown
+        classes = [str(c) for c in self.classes_]
+        rounded = np.round(proba, 6).tolist()
+        contrib = self._contributions(features, best)
+        indptr, indices = features.indptr, features.indices
+        out = []
+        for i, pairs in enumerate(analyses):
+            k = int(best[i])
+            label = classes[k]
+            lo, hi = indptr[i], indptr[i + 1]
+            out.append(
+                Prediction(
+                    label=label,
+                    label_name=label_name(label),
+                    confidence=round(float(confidence[i]), 6),
+                    needs_review=bool(review[i]),
+                    scores=dict(zip(classes, rounded[i])),
+                    other_labels=tuple(
+                        classes[j] for j in order[i, 1:] if proba[i, j] >= self.other_labels_threshold
+                    ),
+                    evidence=tuple(self._top_terms(pairs, indices[lo:hi], contrib[lo:hi], self.n_evidence)),
+                )
+            )
+        return out[0] if single else out
+
+    def _contributions(self, features: Any, classes: np.ndarray) -> np.ndarray:
+        """For every stored entry of ``features``: value x term weight for its row's class in
+        ``classes`` (0 for character n-grams, which are never shown as evidence)."""
+        row_of_entry = np.repeat(classes, np.diff(features.indptr))
+        indices = features.indices
+        word = indices < self.n_word_features_
+        contrib = np.zeros(len(indices), dtype=np.float64)
+        contrib[word] = features.data[word] * self.term_weights_[row_of_entry[word], indices[word]]
+        return contrib
+
+    def _top_terms(
+        self, pairs: list[tuple[str, str]], indices: np.ndarray, contrib: np.ndarray, top: int
+    ) -> list[tuple[str, float]]:
+        """The ``top`` positive contributions among one row's entries, shown as written."""
+        positive = contrib > 0
+        if not positive.any():
+            return []
+        indices, contrib = indices[positive], contrib[positive]
+        order = np.argsort(-contrib, kind="stable")
+        names = self._word_feature_names()
+        out: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        tokens: list[str] | None = None
+        for j in order:
+            if len(out) >= top:
+                break
+            if tokens is None:
+                tokens = [token for token, _ in pairs]
+            term = _surface(names[indices[j]], pairs, tokens)
+            if term in seen:
+                continue
+            seen.add(term)
+            out.append((term, round(float(contrib[j]), 4)))
+        return out
+
+    def _evidence(
+        self, pairs: list[tuple[str, str]], row: Any, class_index: int, top: int
+    ) -> list[tuple[str, float]]:
+        """Word n-grams of ``row`` (features of one text) that push towards ``class_index``."""
+        contrib = self._contributions(row, np.array([class_index]))
+        return self._top_terms(pairs, row.indices, contrib, top)
+
+    def explain(self, text: str, top: int = 10) -> dict[str, list[tuple[str, float]]]:
+        """The evidence for every label, for reviewers who ask "why not X?".
+
+        Parameters
+        ----------
+        text : str
+            One complaint.
+        top : int, default=10
+            Terms per label.
+
+        Returns
+        -------
+        dict of str to list of (str, float)
+            For each label in ``classes_`` order, the terms of ``text`` that push towards it,
+            strongest first (empty when nothing in the text supports that label).
+        """
+        self._check_fitted()
+        if not isinstance(text, str):
+            raise TypeError(f"explain() takes one complaint as str, got {type(text).__name__}")
+        pairs = self._text_pipeline().analyze(text)
+        row = self._vectorize([" ".join(token for token, _ in pairs)])
+        return {str(c): self._evidence(pairs, row, k, top) for k, c in enumerate(self.classes_)}
+
+
+def _surface(feature: str, pairs: list[tuple[str, str]], tokens: list[str]) -> str:
+    """Readable form of an n-gram feature: the words as written in the complaint.
+
+    ``tokens`` are the tokens of ``pairs``; the first occurrence of the n-gram gives the words.
+    """
+    grams = feature.split(" ")
+    n = len(grams)
+    start = 0
+    while True:
+        try:
+            i = tokens.index(grams[0], start)
+        except ValueError:
+            break
+        if tokens[i : i + n] == grams:
+            return " ".join(_PLACEHOLDER_SURFACE.get(s, s) for _, s in pairs[i : i + n])
+        start = i + 1
+    return " ".join(_PLACEHOLDER_SURFACE.get(g, g) for g in grams)

@@ -1,0 +1,197 @@
+"""The compact form of a model: same answers as the estimator, no scikit-learn, no pickle."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maladmin_nlp import ComplaintClassifier, ModelFormatError, ModelIntegrityError, load_model, save_model
+from maladmin_nlp.compact import CompactModel, compact_unsupported_reason
+from maladmin_nlp.datasets import load_corpus
+from maladmin_nlp.persistence import compact_path, default_model_path
+
+needs_default_model = pytest.mark.skipif(not default_model_path().exists(), reason="default model not built")
+
+AWKWARD = [
+    "",
+    "   ",
+    "😡😡😡",
+    "<b>pungli</b> di kelurahan 200rb!!",
+    "NIK 3578011203850002 hp 0812-3456-7890, KTP belum jadi 3 bln",
+    "The office was closed and nobody answered the phone.",
+    "tidak tidak tidak dilayani dilayani",
+    "a" * 30_000,
+]
+
+
+@pytest.fixture(scope="module")
+def small():
+    corpus = load_corpus()
+    keep = [i for i, lab in enumerate(corpus.labels) if i % 6 == 0]
+    return [corpus.texts[i] for i in keep], [corpus.labels[i] for i in keep]
+
+
+@pytest.fixture(scope="module", params=["sigmoid", None], ids=["sigmoid", "uncalibrated"])
+def fitted(request, small):
+    texts, labels = small
+    return ComplaintClassifier(calibration=request.param, calibration_cv=3).fit(texts, labels)
+
+
+def _same_predictions(a, b, texts):
+    long = any(len(t) > 20_000 for t in texts)
+    with pytest.warns(UserWarning, match="longer than") if long else nullcontext():
+        left = [p.to_dict() for p in a.classify(texts)]
+    with pytest.warns(UserWarning, match="longer than") if long else nullcontext():
+        right = [p.to_dict() for p in b.classify(texts)]
+    assert left == right
+    np.testing.assert_array_equal(a.predict(texts), b.predict(texts))
+    np.testing.assert_allclose(a.predict_proba(texts), b.predict_proba(texts), rtol=0, atol=1e-12)
+
+
+def test_compact_answers_exactly_as_the_estimator(fitted, small):
+    texts = small[0][::7][:60] + AWKWARD
+    compact = CompactModel.from_estimator(fitted)
+    _same_predictions(fitted, compact, texts)
+    for text in texts[:5] + AWKWARD[:5]:
+        assert compact.explain(text) == fitted.explain(text)
+    np.testing.assert_allclose(compact.decision_function(texts[:10]), fitted.decision_function(texts[:10]),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_save_and_load_round_trip_gives_the_compact_form(fitted, small, tmp_path):
+    path = save_model(fitted, tmp_path / "m.joblib")
+    assert compact_path(path).exists()
+    card = json.loads((tmp_path / "m.card.json").read_text(encoding="utf-8"))
+    assert card["compact_file"] == "m.compact.npz" and len(card["compact_sha256"]) == 64
+    compact = load_model(path)
+    estimator = load_model(path, estimator=True)
+    assert isinstance(compact, CompactModel) and isinstance(estimator, ComplaintClassifier)
+    assert compact.card_ == card == estimator.card_
+    assert compact.params == json.loads(json.dumps(card["params"]))
+    _same_predictions(compact, estimator, small[0][::11][:40] + AWKWARD[:7])
+
+
+def test_thresholds_can_be_changed_on_the_compact_form(fitted, small):
+    compact = CompactModel.from_estimator(fitted)
+    text = small[0][3]
+    compact.review_threshold, compact.review_margin = 1.0, 0.0
+    assert compact.classify(text).needs_review
+    compact.review_threshold, compact.other_labels_threshold = 0.0, 0.0
+    prediction = compact.classify(text)
+    assert not prediction.needs_review
+    assert len(prediction.other_labels) == len(compact.classes_) - 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(
+    ["ktp", "belum", "jadi", "tidak", "dilayani", "petugas", "minta", "uang", "200rb", "sudah", "3", "bulan",
+     "pungli", "kasar", "!!", "<b>", "jalan", "rusak", "mohon", "info", "😡", "\u200b", "NIK", "3578011203850002"]),
+    max_size=40).map(" ".join))
+def test_compact_probabilities_equal_scikit_learns_on_any_text(fitted, text):
+    compact = CompactModel.from_estimator(fitted)
+    features = fitted.pipeline_.named_steps["features"].transform(
+        fitted.pipeline_.named_steps["preprocess"].transform([text])
+    )
+    head = fitted.pipeline_.named_steps["model"]
+    if hasattr(head, "predict_proba"):
+        expected = head.predict_proba(features)
+    else:
+        scores = head.decision_function(features)
+        expected = np.exp(scores - scores.max(axis=1, keepdims=True))
+        expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(compact.predict_proba([text]), expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [({"char_ngram_range": (2, 3)}, "word n-gram"), ({"calibration": "isotonic"}, "isotonic"),
+     ({"model": "complement_nb", "calibration": None}, "ComplementNB")],
+)
+def test_unsupported_models_are_saved_and_loaded_as_estimators(small, tmp_path, params, reason):
+    texts, labels = small
+    model = ComplaintClassifier(calibration_cv=3, **params).fit(texts[:300], labels[:300])
+    assert reason in compact_unsupported_reason(model)
+    with pytest.raises(ValueError, match="cannot be made compact"):
+        CompactModel.from_estimator(model)
+    stale = compact_path(tmp_path / "m.joblib")
+    stale.write_bytes(b"an older compact model saved under this name")
+    path = save_model(model, tmp_path / "m.joblib")
+    assert not stale.exists()
+    assert "compact_file" not in json.loads((tmp_path / "m.card.json").read_text(encoding="utf-8"))
+    loaded = load_model(path)
+    assert isinstance(loaded, ComplaintClassifier)
+    assert loaded.predict(texts[:5]).tolist() == model.predict(texts[:5]).tolist()
+
+
+def test_a_tampered_or_missing_compact_file_is_refused(fitted, tmp_path):
+    path = save_model(fitted, tmp_path / "m.joblib")
+    compact = compact_path(path)
+    data = bytearray(compact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    compact.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="does not match its model card"):
+        load_model(path)
+    assert isinstance(load_model(path, estimator=True), ComplaintClassifier)  # the estimator is intact
+    compact.unlink()
+    with pytest.raises(FileNotFoundError, match="estimator=True"):
+        load_model(path)
+
+
+def _npz(path, **arrays):
+    with path.open("wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+def test_compact_files_never_unpickle(fitted, tmp_path):
+    good = CompactModel.from_estimator(fitted).save(tmp_path / "good.npz")
+    with np.load(good, allow_pickle=False) as archive:  # every array is plain data
+        assert all(archive[name].dtype != object for name in archive.files)
+    # an object array (a pickle inside the archive) is refused, not loaded
+    with zipfile.ZipFile(good) as zf:
+        arrays = {name[:-4]: np.load(zf.open(name), allow_pickle=False) for name in zf.namelist()}
+    arrays["coef"] = np.array([{"evil": 1}], dtype=object)
+    with pytest.raises(ModelFormatError, match="could not be read"):
+        CompactModel.load(_npz(tmp_path / "pickled.npz", **arrays))
+    with pytest.raises(ModelFormatError, match="not a maladmin_nlp compact model"):
+        CompactModel.load(_npz(tmp_path / "other.npz", weights=np.zeros(3)))
+    meta = json.loads(arrays["meta"].tobytes())
+    for change, message in [({"format_version": 99}, "format version 99"), ({"format": "x"}, "wrong format")]:
+        edited = dict(arrays, meta=np.frombuffer(json.dumps({**meta, **change}).encode(), dtype=np.uint8))
+        edited.pop("coef")
+        edited["coef"] = np.asarray(fitted._compact().coef_t.T)
+        with pytest.raises(ModelFormatError, match=message):
+            CompactModel.load(_npz(tmp_path / "edited.npz", **edited))
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelFormatError):
+        CompactModel.load(tmp_path / "junk.npz")
+
+
+@needs_default_model
+def test_default_model_loads_without_scikit_learn_or_scipy():
+    code = (
+        "import sys\n"
+        "from maladmin_nlp import load_model\n"
+        "m = load_model()\n"
+        "p = m.classify('KTP saya sudah 6 bulan belum jadi')\n"
+        "m.explain('petugas minta uang 200rb')\n"
+        "heavy = sorted({k.split('.')[0] for k in sys.modules} & {'sklearn', 'scipy', 'joblib', 'pandas'})\n"
+        "print(type(m).__name__, p.label, heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["CompactModel", "penundaan_berlarut", "[]"]
+
+
+@needs_default_model
+def test_default_model_compact_and_estimator_agree_on_the_corpus():
+    corpus = load_corpus()
+    texts = corpus.texts[::5]
+    _same_predictions(load_model(), load_model(estimator=True), texts)
