@@ -127,6 +127,11 @@ Sundanese and Betawi words and a little English.
 - Authors read real, unlabelled complaint archives (`../shared/corpora`, see their SOURCE.md) to learn how
   citizens write, but copied nothing: a test checks that no complaint shares a run of 12 words with those
   archives (formulaic greetings aside).
+- Two later passes aimed at real complaints: 453 complaints written after reading the shipped model's
+  errors on the real development set, passed to the writers as general patterns only (no real complaint
+  quoted or paraphrased), and 470 written after reading the unlabelled archives for their topic mix and
+  register (short first reports, eligibility questions, a failure claimed in one late clause of a long
+  description). What each changed on real complaints is in the model card (`models/README.md`).
 - Checks run by the test suite on every build (`tests/test_corpus.py`):
   - near-duplicates (word 3-gram Jaccard > 0.5): **{len(near)}** pairs;
   - complaints sharing a run of 8 identical words with another (greetings/closings excepted):
