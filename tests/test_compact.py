@@ -190,8 +190,41 @@ def test_default_model_loads_without_scikit_learn_or_scipy():
     assert out.split() == ["CompactModel", "penundaan_berlarut", "[]"]
 
 
+def _with_new_words(texts, seed):
+    """Complaints with invented names and typos in affixed forms: the words the stem gate skips."""
+    import random
+
+    rng = random.Random(seed)
+    syllables = ["ba", "mul", "se", "dy", "ja", "san", "ko", "ri", "wan", "tu", "lek", "gor", "pi", "nah"]
+    out = []
+    for text in texts:
+        words = text.split()
+        for _ in range(rng.randint(1, 4)):
+            name = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+            word = rng.choice(["di", "me", "ke", "peng", "ber", ""]) + name + rng.choice(["", "nya", "kan", "an"])
+            words.insert(rng.randint(0, len(words)), word)
+        if len(words) > 3:  # a typo: two letters swapped
+            i = rng.randrange(len(words))
+            w = words[i]
+            if len(w) > 3:
+                j = rng.randrange(len(w) - 1)
+                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        out.append(" ".join(words))
+    return out
+
+
+def test_a_loaded_compact_model_stems_less_and_answers_the_same(fitted, small, tmp_path):
+    path = save_model(fitted, tmp_path / "m.joblib")
+    compact = load_model(path)
+    assert compact.pipeline.stem_gate is not None and fitted._compact().pipeline.stem_gate is None
+    texts = _with_new_words(small[0][::3], seed=1)
+    _same_predictions(compact, fitted, texts)
+    for text in texts[:20]:
+        assert compact.explain(text) == fitted.explain(text)
+
+
 @needs_default_model
 def test_default_model_compact_and_estimator_agree_on_the_corpus():
     corpus = load_corpus()
-    texts = corpus.texts[::5]
+    texts = corpus.texts[::5] + _with_new_words(corpus.texts[1::9], seed=2)
     _same_predictions(load_model(), load_model(estimator=True), texts)

@@ -1,4 +1,4 @@
-"""The stemmer's shortcut for words without any affix must not change a single stem."""
+"""The stemmer's shortcuts must not change a single stem, nor a single prediction."""
 
 import random
 import re
@@ -6,7 +6,7 @@ import re
 import pytest
 
 from maladmin_nlp.datasets import load_corpus
-from maladmin_nlp.stemming import CachedStemmer, get_sastrawi_stemmer, may_have_affix
+from maladmin_nlp.stemming import CachedStemmer, StemGate, get_sastrawi_stemmer, may_have_affix, may_stem_to
 
 
 def _corpus_words() -> list[str]:
@@ -47,3 +47,49 @@ def test_words_without_affixes_are_their_own_sastrawi_stem(source):
 )
 def test_cached_stemmer(word, stem):
     assert CachedStemmer().stem_word(word) == stem
+
+
+_PREFIXES = ["", "di", "ke", "se", "ber", "be", "ter", "me", "mem", "men", "meng", "meny", "pe", "pem", "pen",
+             "peng", "peny", "per", "memper", "diper", "keber", "pel", "menge"]
+_SUFFIXES = ["", "i", "an", "kan", "nya", "lah", "kannya", "annya", "ilah", "ku", "mu", "pun", "isme"]
+
+
+def _affixed_words(seed: int, n: int) -> list[str]:
+    """Invented roots dressed in real prefix and suffix chains: what Sastrawi works hardest on."""
+    rng = random.Random(seed)
+    roots = _random_words(seed, n) + [w for w in _corpus_words() if not may_have_affix(w)][: n // 2]
+    return [rng.choice(_PREFIXES) + rng.choice(roots) + rng.choice(_SUFFIXES) for _ in range(n)]
+
+
+@pytest.mark.parametrize("source", ["corpus", "affixed-0", "affixed-1"])
+def test_every_stem_sastrawi_gives_is_a_form_the_gate_considers(source):
+    """The soundness of StemGate: Sastrawi's result for a word is always among its root forms."""
+    words = _corpus_words() if source == "corpus" else _affixed_words(int(source[-1]), 3000)
+    words = [w for w in words if may_have_affix(w)]
+    sastrawi = get_sastrawi_stemmer()
+    stems = {w: sastrawi.stem_word(w) for w in words}
+    assert sum(s != w for w, s in stems.items()) > 300  # Sastrawi changed many of them
+    missed = [(w, s) for w, s in stems.items() if s and not may_stem_to(w, s)]
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [("menyetujui", "tuju"), ("menelusuri", "telusur"), ("kinerja", "kerja"), ("mengerjakan", "kerja"),
+     ("memperbaiki", "baik"), ("pengetahuan", "tahu"), ("pelajaran", "ajar"), ("keberhasilannya", "hasil")],
+)
+def test_may_stem_to_knows_recoding_infixes_and_prefix_chains(word, stem):
+    assert may_stem_to(word, stem)
+    assert get_sastrawi_stemmer().stem_word(word) == stem
+
+
+def test_the_gate_skips_only_words_whose_stem_is_in_no_term():
+    corpus = _corpus_words()
+    terms = corpus[::3]
+    gate = StemGate([*terms, "tidak " + terms[0]])
+    sastrawi = get_sastrawi_stemmer()
+    tokens = set(terms) | {"tidak"}
+    words = corpus + _affixed_words(2, 2000)
+    skipped = [w for w in words if not gate.may_matter(w)]
+    assert len(skipped) > 0.1 * len(words)  # it does skip
+    assert [w for w in skipped if w in tokens or sastrawi.stem_word(w) in tokens] == []

