@@ -308,17 +308,24 @@ def _peak_rss_mb() -> float:
     return round(_vm(os.getpid())[1] / MB, 1)
 
 
-def _import_and_load() -> tuple[Any, dict[str, float]]:
+def _import_and_load(estimator: bool = False) -> tuple[Any, dict[str, Any]]:
     """``import maladmin_nlp`` and ``load_model()``, timed: the first thing of a fresh process."""
     with _Clock() as imp:
         import maladmin_nlp
     with _Clock() as load:
-        model = maladmin_nlp.load_model()
-    return model, {"import_s": imp.wall, "load_s": load.wall, "load_cpu_s": load.cpu}
+        model = maladmin_nlp.load_model(estimator=estimator)
+    heavy = sorted({name.split(".")[0] for name in sys.modules} & {"sklearn", "scipy", "joblib"})
+    return model, {"import_s": imp.wall, "load_s": load.wall, "load_cpu_s": load.cpu,
+                   "loaded_as": type(model).__name__, "heavy_imports": heavy, "load_rss_mb": _peak_rss_mb()}
 
 
 def part_load(workdir: Path) -> dict[str, Any]:
     return _import_and_load()[1]
+
+
+def part_load_estimator(workdir: Path) -> dict[str, Any]:
+    """The baseline of section 5: the scikit-learn estimator, unpickled from the joblib file."""
+    return _import_and_load(estimator=True)[1]
 
 
 def part_library(workdir: Path, calls: int, warmup: int) -> dict[str, Any]:
@@ -400,7 +407,8 @@ def part_baselines(workdir: Path) -> dict[str, Any]:
     return out
 
 
-PARTS = {"library": part_library, "train": part_train, "baselines": part_baselines, "load": part_load}
+PARTS = {"library": part_library, "train": part_train, "baselines": part_baselines, "load": part_load,
+         "load_estimator": part_load_estimator}
 
 
 # --------------------------------------------------------------------------- the run
@@ -551,21 +559,33 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     }
 
     extra = max(0, args.load_samples - len(library_runs))
-    load_runs = [{k: x[k] for k in ("import_s", "load_s", "load_cpu_s")} for x in library_runs]
+    load_runs = [{k: x[k] for k in ("import_s", "load_s", "load_cpu_s", "load_rss_mb")} for x in library_runs]
     for i in range(extra):
         runner.log(f"load_model() in a fresh process: {i + 1}/{extra}")
         load_runs.append(run_part("load", workdir))
-    from maladmin_nlp.persistence import default_model_path
+    estimator_runs = []
+    for i in range(max(1, args.load_samples)):
+        runner.log(f"load_model(estimator=True) in a fresh process: {i + 1}/{max(1, args.load_samples)}")
+        estimator_runs.append(run_part("load_estimator", workdir))
+    from maladmin_nlp.persistence import compact_path, default_model_path
 
     model_file = default_model_path()
+    compact_file = compact_path(model_file)
     model = {
         "path": str(model_file),
         "file_mb": round(model_file.stat().st_size / MB, 2),
+        "compact_file_mb": round(compact_file.stat().st_size / MB, 2) if compact_file.exists() else None,
+        "loaded_as": library_runs[0]["loaded_as"],
+        "heavy_imports": library_runs[0]["heavy_imports"],
         "load_s": _median([x["load_s"] for x in load_runs]),
         "load_cpu_s": _median([x["load_cpu_s"] for x in load_runs]),
+        "load_rss_mb": _median([x["load_rss_mb"] for x in load_runs]),
         "import_s": _median([x["import_s"] for x in load_runs]),
         "load_samples": len(load_runs),
         "runs": load_runs,
+        "estimator_load_s": _median([x["load_s"] for x in estimator_runs]),
+        "estimator_load_rss_mb": _median([x["load_rss_mb"] for x in estimator_runs]),
+        "estimator_runs": estimator_runs,
     }
 
     million: dict[str, Any] = {"skipped": True}
@@ -680,7 +700,13 @@ def print_table(res: dict[str, Any]) -> None:
     print("5. model")
     print(f"  load_model(): {mo['load_s'] * 1000:,.0f} ms (CPU {mo['load_cpu_s'] * 1000:,.0f} ms), median of "
           f"{mo['load_samples']} fresh processes; import maladmin_nlp {mo['import_s'] * 1000:,.0f} ms before it; "
-          f"file {mo['file_mb']} MB")
+          f"returns {mo['loaded_as']}, imports {', '.join(mo['heavy_imports']) or 'no scikit-learn/SciPy/joblib'}; "
+          f"peak RSS after loading {mo['load_rss_mb']:,.0f} MB")
+    print(f"  baseline, load_model(estimator=True) (unpickles the scikit-learn estimator): "
+          f"{mo['estimator_load_s'] * 1000:,.0f} ms, peak RSS {mo['estimator_load_rss_mb']:,.0f} MB; "
+          f"compact / estimator load time: {mo['load_s'] / mo['estimator_load_s']:.2f}x")
+    print(f"  files: {Path(mo['path']).name} {mo['file_mb']} MB"
+          + (f", compact form {mo['compact_file_mb']} MB" if mo["compact_file_mb"] is not None else ""))
     mil = res["million"]
     if mil["skipped"]:
         print("  1,000,000-row CSV: skipped (pass --million)")
