@@ -360,6 +360,7 @@ def test_train_info_classify_evaluate(
     assert main(["info", str(model)]) == 0
     out = capsys.readouterr().out
     assert "latih.csv (40 samples" in out and "bukan_maladministrasi" in out
+    assert "compact form  saya.compact.npz (" in out and (tmp_path / "saya.compact.npz").exists()
     assert main(["info", str(model), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["training_data"]["n_samples"] == 40
 

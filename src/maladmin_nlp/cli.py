@@ -846,6 +846,12 @@ def _cmd_info(args: argparse.Namespace, handler: _Handler) -> int:
             f"({cv.get('folds', '?')} folds, {cv.get('n_samples', '?')} samples)"
         )
     lines.append(f"file sha256   {card.get('model_sha256', '?')}")
+    if card.get("compact_file"):
+        size, digest = card.get("compact_size"), str(card.get("compact_sha256"))[:12]
+        detail = f" ({size / 1e6:.1f} MB, sha256 {digest})" if isinstance(size, int) else ""
+        lines.append(f"compact form  {card['compact_file']}{detail}: what load_model() returns (no pickle)")
+    else:
+        lines.append("compact form  none (load_model() unpickles the scikit-learn estimator)")
     print("\n".join(lines))
     return 0
 
