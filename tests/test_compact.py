@@ -167,7 +167,7 @@ def test_compact_files_never_unpickle(fitted, tmp_path):
     for change, message in [({"format_version": 99}, "format version 99"), ({"format": "x"}, "wrong format")]:
         edited = dict(arrays, meta=np.frombuffer(json.dumps({**meta, **change}).encode(), dtype=np.uint8))
         edited.pop("coef")
-        edited["coef"] = np.asarray(fitted._compact().coef_t.T)
+        edited["coef"] = fitted._compact().coef
         with pytest.raises(ModelFormatError, match=message):
             CompactModel.load(_npz(tmp_path / "edited.npz", **edited))
     (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")

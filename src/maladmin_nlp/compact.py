@@ -152,7 +152,7 @@ class CompactModel(ExplainingMixin):
         coef = np.asarray(coef, dtype=np.float64)
         if coef.ndim != 2 or coef.shape[1] != len(terms):
             raise ValueError(f"coef must have shape (n_rows, {len(terms)}); got {coef.shape}")
-        self.coef_t = np.ascontiguousarray(coef.T)  # one row per term: a row gather per stored entry
+        self.coef = np.ascontiguousarray(coef)  # one row per class: contiguous gathers
         self.intercept = np.asarray(intercept, dtype=np.float64).ravel()
         self.classes_ = np.asarray([str(c) for c in classes])
         self.calibration = calibration
@@ -272,7 +272,7 @@ class CompactModel(ExplainingMixin):
 
     def _scores(self, features: Any) -> np.ndarray:
         rows = features if isinstance(features, Rows) else _as_rows(features)
-        return rows.dot(self.coef_t) + self.intercept
+        return rows.dot_transposed(self.coef) + self.intercept
 
     def _proba_from_features(self, features: Any) -> np.ndarray:
         scores = self._scores(features)
@@ -339,7 +339,7 @@ class CompactModel(ExplainingMixin):
         arrays: dict[str, np.ndarray] = {
             "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
             "terms": np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
-            "coef": np.ascontiguousarray(self.coef_t.T),
+            "coef": self.coef,
             "intercept": self.intercept,
         }
         if self.idf is not None:

@@ -41,13 +41,18 @@ class Rows:
     data: np.ndarray
     shape: tuple[int, int]
 
-    def dot(self, dense: np.ndarray) -> np.ndarray:
-        """``self @ dense`` for a dense 2-D array, in float64."""
-        out = np.zeros((self.shape[0], dense.shape[1]), dtype=np.float64)
-        if len(self.indices):
-            values = dense[self.indices] * self.data[:, None].astype(np.float64)
-            filled = np.diff(self.indptr) > 0
-            out[filled] = np.add.reduceat(values, self.indptr[:-1][filled], axis=0)
+    def dot_transposed(self, weights: np.ndarray) -> np.ndarray:
+        """``self @ weights.T`` for a dense ``(k, n_features)`` array, in float64.
+
+        One pass per row of ``weights`` (a contiguous gather and a ``bincount``), summing each
+        row's entries in order as SciPy's sparse product does.
+        """
+        n = self.shape[0]
+        row_of_entry = np.repeat(np.arange(n), np.diff(self.indptr))
+        data = self.data.astype(np.float64)
+        out = np.empty((n, weights.shape[0]), dtype=np.float64)
+        for k, row in enumerate(weights):
+            out[:, k] = np.bincount(row_of_entry, weights=row[self.indices] * data, minlength=n)
         return out
 
     def tocsr(self) -> sp.csr_matrix:
