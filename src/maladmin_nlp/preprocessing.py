@@ -119,22 +119,6 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator, TextPipeline):
         self._reset_cache()
         return self
 
-    def transform(self, X: Iterable[Any]) -> list[str]:
-        """Preprocess documents.
-
-        Parameters
-        ----------
-        X : iterable of str
-            Complaints. ``None``/NaN are treated as empty.
-
-        Returns
-        -------
-        list of str
-            One string of space-separated tokens per document.
-        """
-        check_is_fitted(self, "lexicon_")
-        return [self.process(doc) for doc in check_documents(X)]
-
     def _check_fitted(self) -> None:
         check_is_fitted(self, "lexicon_")
 
