@@ -352,7 +352,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``classes_`` order."""
         check_is_fitted(self, "pipeline_")
-        prepared = self._text_pipeline().transform(check_documents(X))
+        prepared = self._text_pipeline().transform(X)
         return self._proba_from_features(self._vectorize(prepared))
 
     def _proba_from_features(self, features: Any) -> np.ndarray:

@@ -45,7 +45,7 @@ from .exceptions import ModelFormatError
 from .features import Rows, word_tfidf_rows
 from .persistence import _json_safe
 from .prediction import ExplainingMixin, centred_weights
-from .text_pipeline import TextPipeline, check_documents
+from .text_pipeline import TextPipeline
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -302,7 +302,7 @@ class CompactModel(ExplainingMixin):
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Calibrated probabilities, one column per label in ``classes_`` order."""
-        return self._proba_from_features(self._vectorize(self.pipeline.transform(check_documents(X))))
+        return self._proba_from_features(self._vectorize(self.pipeline.transform(X)))
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
         """Predicted label ids (the most probable label per text)."""
