@@ -327,3 +327,10 @@ def test_saved_card_hash_covers_every_other_field(saved):
     card = read_card(saved)
     assert card["card_sha256"] == _card_digest(card)
     assert card["serialization"] == "joblib"
+
+
+def test_a_card_naming_a_compact_file_elsewhere_is_refused(saved):
+    cpath, card = _edit_card(saved, compact_file="../elsewhere.compact.npz")
+    _resave_card(cpath, card)
+    with pytest.raises(ModelFormatError, match="outside its folder"):
+        load_model(saved)

@@ -7,7 +7,7 @@ preprocessor's lexicon and stopword list. :class:`CompactModel` holds exactly th
 classifies and explains with the same code and the same numbers as the estimator (the estimator
 itself predicts through one), and is saved as a NumPy ``.npz`` archive with a JSON header:
 
-- loading it imports neither scikit-learn nor SciPy (0.5 s instead of 3 s, and about 150 MB less
+- loading it imports neither scikit-learn nor SciPy (0.4 s instead of 3.5 s, and about 150 MB less
   memory per process, which matters for ``label --jobs N`` workers);
 - it holds no pickle: :func:`numpy.load` opens it with ``allow_pickle=False``, so a compact file
   cannot run code, whoever made it.
