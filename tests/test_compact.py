@@ -228,3 +228,18 @@ def test_default_model_compact_and_estimator_agree_on_the_corpus():
     corpus = load_corpus()
     texts = corpus.texts[::5] + _with_new_words(corpus.texts[1::9], seed=2)
     _same_predictions(load_model(), load_model(estimator=True), texts)
+
+
+def test_settings_changed_after_predicting_are_saved(fitted, small, tmp_path):
+    # the estimator predicts through a cached compact form; set_params after that must still reach the file
+    fitted.predict(small[0][:3])
+    before = fitted.get_params()
+    fitted.set_params(review_threshold=0.77, other_labels_threshold=0.11, n_evidence=2, decision="argmax")
+    try:
+        compact = load_model(save_model(fitted, tmp_path / "m.joblib"))
+        assert (compact.review_threshold, compact.other_labels_threshold, compact.n_evidence, compact.decision) == (
+            0.77, 0.11, 2, "argmax")
+        assert len(fitted.classify(small[0][0]).evidence) <= 2
+    finally:
+        fitted.set_params(**{k: before[k] for k in ("review_threshold", "other_labels_threshold", "n_evidence",
+                                                     "decision")})

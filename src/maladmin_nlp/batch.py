@@ -1879,6 +1879,7 @@ def annotate_file(
     (2, 1)
     """
     from .annotation import select_for_annotation, write_annotation_sheet
+    from .prediction import decide
 
     src, dest = Path(archive), Path(sheet_path)
     if n < 1:
@@ -1917,7 +1918,8 @@ def annotate_file(
         )
     chosen = [texts[i] for i in picked]
     proba = clf.predict_proba(chosen)
-    predicted = [str(label) for label in clf.classes_[proba.argmax(axis=1)]]
+    chosen_index = decide(proba, clf.classes_, clf.decision)
+    predicted = [str(label) for label in clf.classes_[chosen_index]]
     if len(picked) < n:
         logger.info(
             "only %d complaints could be picked (%d distinct texts; those under three words and "
@@ -1930,7 +1932,7 @@ def annotate_file(
         chosen,
         ids=[read.ids[keep[i]] for i in picked],
         predicted=predicted,
-        confidences=[float(c) for c in proba.max(axis=1)],
+        confidences=[float(proba[i, j]) for i, j in enumerate(chosen_index)],
     )
     info = {
         "archive": str(src),

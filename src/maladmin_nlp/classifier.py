@@ -32,7 +32,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .features import supports, word_tfidf_transform
-from .prediction import ExplainingMixin, Prediction, centred_weights
+from .prediction import DECISIONS, ExplainingMixin, Prediction, centred_weights
 from .preprocessing import IndonesianPreprocessor, check_documents
 
 if TYPE_CHECKING:
@@ -76,6 +76,13 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         ``None`` uses a softmax of the decision values (uncalibrated; for quick experiments).
     calibration_cv : int, default=5
         Folds for calibration (lowered to the smallest class size when that is smaller).
+    decision : {"maladministration_first", "argmax"}, default="maladministration_first"
+        How ``predict`` and ``classify`` choose the label from the probabilities.
+        ``"maladministration_first"`` first asks whether the complaint reports maladministration
+        at all (the ten forms' probabilities together against ``bukan_maladministrasi``'s), then
+        which form; ``"argmax"`` takes the single most probable label. They differ only when
+        ``bukan_maladministrasi`` is the most probable label with less than half of the
+        probability (see :func:`maladmin_nlp.prediction.decide`). Changing it needs no refit.
     review_threshold : float, default=0.5
         Below this confidence a prediction ``needs_review``.
     review_margin : float, default=0.1
@@ -127,6 +134,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         class_weight: str | dict[str, float] | None = "balanced",
         calibration: Literal["sigmoid", "isotonic", "temperature"] | None = "sigmoid",
         calibration_cv: int = 5,
+        decision: Literal["maladministration_first", "argmax"] = "maladministration_first",
         review_threshold: float = 0.5,
         review_margin: float = 0.1,
         other_labels_threshold: float = 0.25,
@@ -151,6 +159,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         self.class_weight = class_weight
         self.calibration = calibration
         self.calibration_cv = calibration_cv
+        self.decision = decision
         self.review_threshold = review_threshold
         self.review_margin = review_margin
         self.other_labels_threshold = other_labels_threshold
@@ -228,6 +237,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
             raise ValueError(
                 f"calibration must be 'sigmoid', 'isotonic', 'temperature' or None; got {self.calibration!r}"
             )
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {self.decision!r}")
         for name in ("review_threshold", "review_margin", "other_labels_threshold"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
@@ -320,6 +331,11 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
             supported = compact_unsupported_reason(self) is None
             self.__dict__["_compact_model"] = CompactModel.from_estimator(self) if supported else None
         compact: CompactModel | None = self.__dict__["_compact_model"]
+        if compact is not None:
+            # what may change after fit without a refit (set_params): follow the estimator's
+            for name in compact._SETTABLE:
+                setattr(compact, name, getattr(self, name))
+            compact.params = {**compact.params, **{name: getattr(self, name) for name in compact._SETTABLE}}
         return compact
 
     def _features(self, texts: list[str]) -> Any:
@@ -371,9 +387,8 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         return np.asarray(expd / expd.sum(axis=1, keepdims=True))
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
-        """Predicted label ids (the most probable label per text)."""
-        proba = self.predict_proba(X)
-        return np.asarray(self.classes_[proba.argmax(axis=1)])
+        """Predicted label ids, chosen from ``predict_proba`` as ``decision`` says."""
+        return np.asarray(self.classes_[self._decide(self.predict_proba(X))])
 
     def _word_feature_names(self) -> Sequence[str]:
         compact = self._compact()
@@ -391,6 +406,11 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # models pickled before ``decision`` existed predicted with argmax
+        state.setdefault("decision", "argmax")
+        super().__setstate__(state)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())

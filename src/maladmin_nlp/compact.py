@@ -44,7 +44,7 @@ import numpy as np
 from .exceptions import ModelFormatError
 from .features import Rows, word_tfidf_rows
 from .persistence import _json_safe
-from .prediction import ExplainingMixin, centred_weights
+from .prediction import DECISIONS, ExplainingMixin, centred_weights
 from .text_pipeline import TextPipeline
 
 if TYPE_CHECKING:
@@ -102,9 +102,12 @@ class CompactModel(ExplainingMixin):
         The labels, in the order of ``predict_proba``'s columns.
     params : dict
         The parameters of the :class:`~maladmin_nlp.ComplaintClassifier` it came from.
+    decision : {"maladministration_first", "argmax"}
+        How the label is chosen from the probabilities (see :func:`~maladmin_nlp.prediction.decide`).
     review_threshold, review_margin, other_labels_threshold : float
         When a prediction ``needs_review`` and which further labels are reported (see
-        :class:`~maladmin_nlp.ComplaintClassifier`); they may be changed on the object.
+        :class:`~maladmin_nlp.ComplaintClassifier`). These four may be changed with
+        :meth:`set_params`.
     n_evidence : int
         Evidence terms per prediction.
     card_ : dict
@@ -135,6 +138,7 @@ class CompactModel(ExplainingMixin):
         intercept: np.ndarray,
         classes: Sequence[str],
         calibration: tuple[np.ndarray, np.ndarray] | None,
+        decision: str = "maladministration_first",
         review_threshold: float = 0.5,
         review_margin: float = 0.1,
         other_labels_threshold: float = 0.25,
@@ -156,6 +160,9 @@ class CompactModel(ExplainingMixin):
         self.intercept = np.asarray(intercept, dtype=np.float64).ravel()
         self.classes_ = np.asarray([str(c) for c in classes])
         self.calibration = calibration
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {decision!r}")
+        self.decision = str(decision)
         self.review_threshold = float(review_threshold)
         self.review_margin = float(review_margin)
         self.other_labels_threshold = float(other_labels_threshold)
@@ -210,6 +217,7 @@ class CompactModel(ExplainingMixin):
             intercept=base.intercept_,
             classes=[str(c) for c in model.classes_],
             calibration=calibration,
+            decision=model.decision,
             review_threshold=model.review_threshold,
             review_margin=model.review_margin,
             other_labels_threshold=model.other_labels_threshold,
@@ -217,15 +225,16 @@ class CompactModel(ExplainingMixin):
             params=model.get_params(),
         )
 
-    _SETTABLE = ("review_threshold", "review_margin", "other_labels_threshold", "n_evidence")
+    _SETTABLE = ("decision", "review_threshold", "review_margin", "other_labels_threshold", "n_evidence")
 
     def get_params(self) -> dict[str, Any]:
         """The estimator's parameters, with the current thresholds (plain values, for reports)."""
         return {**self.params, **{name: getattr(self, name) for name in self._SETTABLE}}
 
     def set_params(self, **params: Any) -> CompactModel:
-        """Change the thresholds of ``classify`` (``review_threshold``, ``review_margin``,
-        ``other_labels_threshold``, ``n_evidence``); anything else needs a refit of the estimator.
+        """Change how labels are chosen and reported (``decision``, ``review_threshold``,
+        ``review_margin``, ``other_labels_threshold``, ``n_evidence``); anything else needs a
+        refit of the estimator.
 
         Returns
         -------
@@ -237,12 +246,15 @@ class CompactModel(ExplainingMixin):
                     f"{name!r} cannot be changed on a CompactModel (only {', '.join(self._SETTABLE)}); "
                     "load the estimator with load_model(path, estimator=True), set it and refit."
                 )
-            if name == "n_evidence":
+            if name == "decision":
+                if value not in DECISIONS:
+                    raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {value!r}")
+            elif name == "n_evidence":
                 if not isinstance(value, int) or value < 0:
                     raise ValueError(f"n_evidence must be a non-negative int; got {value!r}")
             elif not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1; got {value!r}")
-            setattr(self, name, value if name == "n_evidence" else float(value))
+            setattr(self, name, value if name in ("decision", "n_evidence") else float(value))
         return self
 
     # ------------------------------------------------------------------ predict
@@ -305,8 +317,8 @@ class CompactModel(ExplainingMixin):
         return self._proba_from_features(self._vectorize(self.pipeline.transform(X)))
 
     def predict(self, X: Iterable[Any]) -> np.ndarray:
-        """Predicted label ids (the most probable label per text)."""
-        return np.asarray(self.classes_[self.predict_proba(X).argmax(axis=1)])
+        """Predicted label ids, chosen from ``predict_proba`` as ``decision`` says."""
+        return np.asarray(self.classes_[self._decide(self.predict_proba(X))])
 
     def __repr__(self) -> str:
         return (
@@ -329,6 +341,7 @@ class CompactModel(ExplainingMixin):
             "sublinear_tf": self.sublinear_tf,
             "norm": self.norm,
             "calibration": "sigmoid" if self.calibration is not None else None,
+            "decision": self.decision,
             "review_threshold": self.review_threshold,
             "review_margin": self.review_margin,
             "other_labels_threshold": self.other_labels_threshold,
@@ -399,6 +412,8 @@ class CompactModel(ExplainingMixin):
                 intercept=arrays["intercept"],
                 classes=meta["classes"],
                 calibration=calibration,
+                # files written before ``decision`` existed predicted with argmax
+                decision=meta.get("decision", "argmax"),
                 review_threshold=meta["review_threshold"],
                 review_margin=meta["review_margin"],
                 other_labels_threshold=meta["other_labels_threshold"],

@@ -26,7 +26,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from .preprocessing import check_documents
-from .taxonomy import LABELS
+from .taxonomy import LABELS, NOT_MALADMINISTRATION
 
 __all__ = ["EvaluationReport", "cross_validate", "evaluate", "score_predictions", "write_html_report"]
 
@@ -156,9 +156,9 @@ def score_predictions(
         for i, label in enumerate(labs)
     }
     mal_f1 = None
-    if "bukan_maladministrasi" in set(yt):
-        mal_true = np.array([v != "bukan_maladministrasi" for v in yt])
-        mal_pred = np.array([v != "bukan_maladministrasi" for v in yp])
+    if NOT_MALADMINISTRATION in set(yt):
+        mal_true = np.array([v != NOT_MALADMINISTRATION for v in yt])
+        mal_pred = np.array([v != NOT_MALADMINISTRATION for v in yp])
         mal_f1 = float(f1_score(mal_true, mal_pred, zero_division=0))
     return EvaluationReport(
         labels=labs,

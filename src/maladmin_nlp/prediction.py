@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 from .normalize import ENTITY_TOKENS, PII_TOKENS
-from .taxonomy import label_name
+from .taxonomy import NOT_MALADMINISTRATION, label_name
 from .text_pipeline import TextPipeline, check_documents
 
-__all__ = ["ExplainingMixin", "Prediction", "centred_weights"]
+__all__ = ["DECISIONS", "ExplainingMixin", "Prediction", "centred_weights", "decide"]
+
+DECISIONS = ("maladministration_first", "argmax")
+"""How a label is chosen from the probabilities; see :func:`decide`."""
 
 _PLACEHOLDER_SURFACE = {tok: f"[{tok[1:-1].upper()}]" for tok in ENTITY_TOKENS} | {
     tok.strip(): f"[{tok.strip()[1:-1].upper()}]" for tok in PII_TOKENS.values()
@@ -40,9 +43,10 @@ class Prediction:
     confidence : float
         Calibrated probability of ``label``.
     needs_review : bool
-        True when ``confidence`` is under the model's ``review_threshold``, the two best labels
-        are closer than ``review_margin``, or the text holds no term the model knows (empty,
-        another language): route such complaints to a person.
+        True when ``confidence`` is under the model's ``review_threshold``, ``label`` is less than
+        ``review_margin`` ahead of the most probable other label (or behind it: see
+        :func:`decide`), or the text holds no term the model knows (empty, another language):
+        route such complaints to a person.
     scores : dict of str to float
         Probability of every label, in the model's ``classes_`` order.
     other_labels : tuple of str
@@ -80,12 +84,58 @@ def centred_weights(weights: np.ndarray) -> np.ndarray:
     return (weights - weights.mean(axis=0, keepdims=True)).astype(np.float32)
 
 
+def decide(
+    proba: np.ndarray, classes: Sequence[Any] | np.ndarray, decision: str = "maladministration_first"
+) -> np.ndarray:
+    """The index of the chosen label in each row of ``proba``.
+
+    ``"argmax"`` takes the most probable label. ``"maladministration_first"`` answers the
+    operator's first question before the second: is this a report of maladministration at all
+    (the ten forms' probabilities summed, against ``bukan_maladministrasi``'s), and if so, which
+    form (the most probable of the ten). The two differ only when ``bukan_maladministrasi`` is the
+    single most probable label but has less than half of the probability: the complaint is then
+    filed under its most probable form. Without a ``bukan_maladministrasi`` class both are argmax.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Probabilities, rows summing to 1.
+    classes : sequence of str
+        The labels of the columns.
+    decision : {"maladministration_first", "argmax"}, default="maladministration_first"
+
+    Returns
+    -------
+    ndarray of int, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> classes = ["bukan_maladministrasi", "penundaan_berlarut", "tidak_patut"]
+    >>> proba = np.array([[0.45, 0.30, 0.25], [0.60, 0.30, 0.10]])
+    >>> decide(proba, classes).tolist(), decide(proba, classes, "argmax").tolist()
+    ([1, 0], [0, 0])
+    """
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {decision!r}")
+    proba = np.asarray(proba, dtype=np.float64)
+    best = proba.argmax(axis=1)
+    where = [i for i, c in enumerate(classes) if str(c) == NOT_MALADMINISTRATION]
+    if decision == "argmax" or not where or proba.shape[1] < 2:
+        return best
+    k = where[0]
+    forms = proba.copy()
+    forms[:, k] = -np.inf
+    is_not = proba[:, k] >= 0.5 * proba.sum(axis=1)
+    return np.where(is_not, k, forms.argmax(axis=1))
+
+
 class ExplainingMixin:
     """``classify`` and ``explain`` for a fitted linear text model.
 
     A class using it provides ``classes_``, ``term_weights_`` (class x feature weights, centred),
-    ``n_word_features_``, the thresholds ``review_threshold``, ``review_margin``,
-    ``other_labels_threshold`` and ``n_evidence``, and the methods ``_check_fitted()``,
+    ``n_word_features_``, ``decision`` (see :func:`decide`), the thresholds ``review_threshold``,
+    ``review_margin``, ``other_labels_threshold`` and ``n_evidence``, and the methods ``_check_fitted()``,
     ``_text_pipeline()``, ``_vectorize(prepared)`` (rows with ``indptr``, ``indices``, ``data``),
     ``_proba_from_features(features)`` and ``_word_feature_names()``.
     """
@@ -93,6 +143,7 @@ class ExplainingMixin:
     classes_: np.ndarray
     term_weights_: np.ndarray
     n_word_features_: int
+    decision: str
     review_threshold: float
     review_margin: float
     other_labels_threshold: float
@@ -149,10 +200,16 @@ class ExplainingMixin:
         proba = self._proba_from_features(features)
         # Everything per row that numpy can do for the whole batch is done here once.
         order = np.argsort(-proba, axis=1, kind="stable")
-        best = order[:, 0]
+        best = self._decide(proba)
         rows = np.arange(len(docs))
         confidence = proba[rows, best]
-        margin = confidence - proba[rows, order[:, 1]] if proba.shape[1] > 1 else np.ones(len(docs))
+        if proba.shape[1] > 1:
+            # against the most probable other label (negative when the decision passed over a
+            # more probable label, see decide())
+            runner_up = np.where(order[:, 0] == best, order[:, 1], order[:, 0])
+            margin = confidence - proba[rows, runner_up]
+        else:
+            margin = np.ones(len(docs))
         # a text with no term the model knows (empty, another language) gets the prior: review it
         unknown = np.diff(features.indptr) == 0
         review = (confidence < self.review_threshold) | (margin < self.review_margin) | unknown
@@ -173,12 +230,16 @@ class ExplainingMixin:
                     needs_review=bool(review[i]),
                     scores=dict(zip(classes, rounded[i])),
                     other_labels=tuple(
-                        classes[j] for j in order[i, 1:] if proba[i, j] >= self.other_labels_threshold
+                        classes[j] for j in order[i] if j != k and proba[i, j] >= self.other_labels_threshold
                     ),
                     evidence=tuple(self._top_terms(pairs, indices[lo:hi], contrib[lo:hi], self.n_evidence)),
                 )
             )
         return out[0] if single else out
+
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        """Index of the chosen label per row (see :func:`decide`)."""
+        return decide(proba, self.classes_, self.decision)
 
     def _contributions(self, features: Any, classes: np.ndarray) -> np.ndarray:
         """For every stored entry of ``features``: value x term weight for its row's class in

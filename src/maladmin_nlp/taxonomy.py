@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LABELS", "TAXONOMY_VERSION", "Label", "all_labels", "get_label", "label_name"]
+__all__ = ["LABELS", "NOT_MALADMINISTRATION", "TAXONOMY_VERSION", "Label", "all_labels", "get_label", "label_name"]
 
 TAXONOMY_VERSION = "1"
 """Schema version of the label set below. Bump it when ids are added, removed or redefined."""
@@ -157,6 +157,9 @@ _LABELS: tuple[Label, ...] = (
 
 LABELS: tuple[str, ...] = tuple(label.id for label in _LABELS)
 """The 11 label ids, in their stable order."""
+
+NOT_MALADMINISTRATION = "bukan_maladministrasi"
+"""The id of the one label that is not a form of maladministration."""
 
 _BY_ID = {label.id: label for label in _LABELS}
 
