@@ -16,7 +16,9 @@ from maladmin_nlp import ComplaintClassifier, load_model, save_model
 from maladmin_nlp.compact import CompactModel
 from maladmin_nlp.datasets import load_corpus
 from maladmin_nlp.persistence import compact_path
-from maladmin_nlp.prediction import DECISIONS, decide
+from maladmin_nlp.prediction import decide
+
+RULES = ("maladministration_first", "argmax")
 from maladmin_nlp.taxonomy import NOT_MALADMINISTRATION
 
 CLASSES = ["berpihak", NOT_MALADMINISTRATION, "penundaan_berlarut", "tidak_patut"]
@@ -44,13 +46,15 @@ def test_decide_on_hand_made_rows(row, first, argmax):
 def test_without_a_bukan_class_both_decisions_are_argmax():
     proba = np.array([[0.4, 0.35, 0.25], [0.1, 0.2, 0.7]])
     classes = ["a", "b", "c"]
-    for decision in DECISIONS:
+    for decision in RULES:
         assert decide(proba, classes, decision).tolist() == [0, 2]
 
 
-def test_an_unknown_decision_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match="'maladministration_first', 'argmax'.*'max'"):
-        decide(np.ones((1, 4)) / 4, CLASSES, "max")
+@pytest.mark.parametrize("decision", ["max", "auto"])
+def test_an_unknown_rule_is_refused_with_the_choices(decision):
+    # "auto" is a model's setting, resolved by its calibration; decide() takes a rule
+    with pytest.raises(ValueError, match=f"'maladministration_first', 'argmax'.*'{decision}'"):
+        decide(np.ones((1, 4)) / 4, CLASSES, decision)
 
 
 _rows = arrays(np.float64, st.tuples(st.integers(1, 20), st.just(len(CLASSES))),
@@ -99,29 +103,46 @@ def passed_over(fitted):
     return [texts[i] for i in rows]
 
 
-def test_the_default_decision_is_maladministration_first():
-    assert ComplaintClassifier().decision == "maladministration_first"
+@pytest.mark.parametrize(("calibration", "rule"), [("sigmoid", "maladministration_first"),
+                                                  ("isotonic", "maladministration_first"), (None, "argmax")])
+def test_auto_takes_maladministration_first_only_for_calibrated_probabilities(calibration, rule):
+    clf = ComplaintClassifier(calibration=calibration)
+    assert clf.decision == "auto" and clf.decision_rule() == rule
+    assert ComplaintClassifier(calibration=calibration, decision="argmax").decision_rule() == "argmax"
+
+
+def test_an_uncalibrated_model_labels_with_argmax_and_its_compact_form_too(fitted):
+    clf, texts = fitted
+    raw = ComplaintClassifier(calibration=None).fit(texts, load_corpus().labels[::5])
+    compact = CompactModel.from_estimator(raw)
+    assert compact.decision == "auto" and compact.decision_rule() == "argmax"
+    sample = texts[::4]
+    expected = raw.classes_[raw.predict_proba(sample).argmax(axis=1)]
+    np.testing.assert_array_equal(raw.predict(sample), expected)
+    np.testing.assert_array_equal(compact.predict(sample), expected)
 
 
 def test_predict_follows_the_decision_parameter(fitted, passed_over):
     clf, texts = fitted
     sample = texts[::9] + passed_over
     proba = clf.predict_proba(sample)
-    for decision in DECISIONS:
+    for decision in RULES:
         clf.set_params(decision=decision)
         try:
             expected = clf.classes_[decide(proba, clf.classes_, decision)]
             np.testing.assert_array_equal(clf.predict(sample), expected)
             assert [p.label for p in clf.classify(sample)] == expected.tolist()
         finally:
-            clf.set_params(decision="maladministration_first")
+            clf.set_params(decision="auto")
+    np.testing.assert_array_equal(clf.predict(sample), clf.classes_[decide(proba, clf.classes_,
+                                                                           "maladministration_first")])
     # the texts where they differ: a form instead of bukan
     assert NOT_MALADMINISTRATION not in clf.predict(passed_over).tolist()
     clf.set_params(decision="argmax")
     try:
         assert set(clf.predict(passed_over)) == {NOT_MALADMINISTRATION}
     finally:
-        clf.set_params(decision="maladministration_first")
+        clf.set_params(decision="auto")
 
 
 def test_a_passed_over_label_is_reported_and_the_prediction_flagged(fitted, passed_over):
@@ -146,7 +167,7 @@ def test_an_unknown_decision_is_refused_at_fit_and_at_predict(fitted):
         with pytest.raises(ValueError, match="decision must be one of"):
             clf.predict(texts[:2])
     finally:
-        clf.set_params(decision="maladministration_first")
+        clf.set_params(decision="auto")
 
 
 def test_the_compact_form_carries_the_decision(fitted, passed_over, tmp_path):
@@ -155,7 +176,7 @@ def test_the_compact_form_carries_the_decision(fitted, passed_over, tmp_path):
     try:
         path = save_model(clf, tmp_path / "m.joblib")
     finally:
-        clf.set_params(decision="maladministration_first")
+        clf.set_params(decision="auto")
     compact = load_model(path)
     assert isinstance(compact, CompactModel)
     assert compact.decision == "argmax" == load_model(path, estimator=True).decision

@@ -1918,7 +1918,7 @@ def annotate_file(
         )
     chosen = [texts[i] for i in picked]
     proba = clf.predict_proba(chosen)
-    chosen_index = decide(proba, clf.classes_, clf.decision)
+    chosen_index = decide(proba, clf.classes_, clf.decision_rule())
     predicted = [str(label) for label in clf.classes_[chosen_index]]
     if len(picked) < n:
         logger.info(

@@ -76,13 +76,15 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         ``None`` uses a softmax of the decision values (uncalibrated; for quick experiments).
     calibration_cv : int, default=5
         Folds for calibration (lowered to the smallest class size when that is smaller).
-    decision : {"maladministration_first", "argmax"}, default="maladministration_first"
+    decision : {"auto", "maladministration_first", "argmax"}, default="auto"
         How ``predict`` and ``classify`` choose the label from the probabilities.
         ``"maladministration_first"`` first asks whether the complaint reports maladministration
         at all (the ten forms' probabilities together against ``bukan_maladministrasi``'s), then
         which form; ``"argmax"`` takes the single most probable label. They differ only when
         ``bukan_maladministrasi`` is the most probable label with less than half of the
-        probability (see :func:`maladmin_nlp.prediction.decide`). Changing it needs no refit.
+        probability (see :func:`maladmin_nlp.prediction.decide`). ``"auto"``: the first when
+        ``calibration`` is set (summed probabilities mean something only when calibrated),
+        ``argmax`` otherwise. Changing it needs no refit.
     review_threshold : float, default=0.5
         Below this confidence a prediction ``needs_review``.
     review_margin : float, default=0.1
@@ -134,7 +136,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
         class_weight: str | dict[str, float] | None = "balanced",
         calibration: Literal["sigmoid", "isotonic", "temperature"] | None = "sigmoid",
         calibration_cv: int = 5,
-        decision: Literal["maladministration_first", "argmax"] = "maladministration_first",
+        decision: Literal["auto", "maladministration_first", "argmax"] = "auto",
         review_threshold: float = 0.5,
         review_margin: float = 0.1,
         other_labels_threshold: float = 0.25,
@@ -316,6 +318,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator, ExplainingMixin):
     # ------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
         check_is_fitted(self, "pipeline_")
+
+    def _calibrated(self) -> bool:
+        return self.calibration is not None
 
     def _text_pipeline(self) -> IndonesianPreprocessor:
         return self.pipeline_.named_steps["preprocess"]

@@ -102,8 +102,9 @@ class CompactModel(ExplainingMixin):
         The labels, in the order of ``predict_proba``'s columns.
     params : dict
         The parameters of the :class:`~maladmin_nlp.ComplaintClassifier` it came from.
-    decision : {"maladministration_first", "argmax"}
-        How the label is chosen from the probabilities (see :func:`~maladmin_nlp.prediction.decide`).
+    decision : {"auto", "maladministration_first", "argmax"}
+        How the label is chosen from the probabilities (see
+        :class:`~maladmin_nlp.ComplaintClassifier`; ``"auto"`` resolves by ``calibration``).
     review_threshold, review_margin, other_labels_threshold : float
         When a prediction ``needs_review`` and which further labels are reported (see
         :class:`~maladmin_nlp.ComplaintClassifier`). These four may be changed with
@@ -138,7 +139,7 @@ class CompactModel(ExplainingMixin):
         intercept: np.ndarray,
         classes: Sequence[str],
         calibration: tuple[np.ndarray, np.ndarray] | None,
-        decision: str = "maladministration_first",
+        decision: str = "auto",
         review_threshold: float = 0.5,
         review_margin: float = 0.1,
         other_labels_threshold: float = 0.25,
@@ -260,6 +261,9 @@ class CompactModel(ExplainingMixin):
     # ------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
         return None
+
+    def _calibrated(self) -> bool:
+        return self.calibration is not None
 
     def _text_pipeline(self) -> TextPipeline:
         return self.pipeline

@@ -22,8 +22,10 @@ from .text_pipeline import TextPipeline, check_documents
 
 __all__ = ["DECISIONS", "ExplainingMixin", "Prediction", "centred_weights", "decide"]
 
-DECISIONS = ("maladministration_first", "argmax")
-"""How a label is chosen from the probabilities; see :func:`decide`."""
+DECISIONS = ("auto", "maladministration_first", "argmax")
+"""Values of a model's ``decision`` parameter: the two rules of :func:`decide`, or ``"auto"``
+(``"maladministration_first"`` for a model with calibrated probabilities, ``"argmax"`` otherwise)."""
+_RULES = DECISIONS[1:]
 
 _PLACEHOLDER_SURFACE = {tok: f"[{tok[1:-1].upper()}]" for tok in ENTITY_TOKENS} | {
     tok.strip(): f"[{tok.strip()[1:-1].upper()}]" for tok in PII_TOKENS.values()
@@ -116,8 +118,8 @@ def decide(
     >>> decide(proba, classes).tolist(), decide(proba, classes, "argmax").tolist()
     ([1, 0], [0, 0])
     """
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {decision!r}")
+    if decision not in _RULES:
+        raise ValueError(f"decision must be one of {', '.join(map(repr, _RULES))}; got {decision!r}")
     proba = np.asarray(proba, dtype=np.float64)
     best = proba.argmax(axis=1)
     where = [i for i, c in enumerate(classes) if str(c) == NOT_MALADMINISTRATION]
@@ -134,8 +136,9 @@ class ExplainingMixin:
     """``classify`` and ``explain`` for a fitted linear text model.
 
     A class using it provides ``classes_``, ``term_weights_`` (class x feature weights, centred),
-    ``n_word_features_``, ``decision`` (see :func:`decide`), the thresholds ``review_threshold``,
-    ``review_margin``, ``other_labels_threshold`` and ``n_evidence``, and the methods ``_check_fitted()``,
+    ``n_word_features_``, ``decision`` (one of :data:`DECISIONS`), the thresholds
+    ``review_threshold``, ``review_margin``, ``other_labels_threshold`` and ``n_evidence``, and the
+    methods ``_calibrated()``, ``_check_fitted()``,
     ``_text_pipeline()``, ``_vectorize(prepared)`` (rows with ``indptr``, ``indices``, ``data``),
     ``_proba_from_features(features)`` and ``_word_feature_names()``.
     """
@@ -237,9 +240,24 @@ class ExplainingMixin:
             )
         return out[0] if single else out
 
+    def _calibrated(self) -> bool:
+        raise NotImplementedError
+
+    def decision_rule(self) -> str:
+        """The rule of :func:`decide` this model labels with (``decision``, with ``"auto"`` resolved).
+
+        ``"maladministration_first"`` compares summed probabilities, so ``"auto"`` uses it only
+        when the probabilities are calibrated.
+        """
+        if self.decision == "auto":
+            return "maladministration_first" if self._calibrated() else "argmax"
+        if self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(map(repr, DECISIONS))}; got {self.decision!r}")
+        return self.decision
+
     def _decide(self, proba: np.ndarray) -> np.ndarray:
         """Index of the chosen label per row (see :func:`decide`)."""
-        return decide(proba, self.classes_, self.decision)
+        return decide(proba, self.classes_, self.decision_rule())
 
     def _contributions(self, features: Any, classes: np.ndarray) -> np.ndarray:
         """For every stored entry of ``features``: value x term weight for its row's class in

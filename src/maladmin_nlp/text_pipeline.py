@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 from .normalize import (
@@ -100,15 +101,20 @@ class _Caches:
     subset of ``cleaned``, emptied with it); ``cleaned``: raw chunk -> cleaned chunk;
     ``chunks``: normalised chunk -> output tokens; ``words``: word -> tokens. Output tokens are
     stored as ``"tok1 tok2 "``, so a document is its chunks' strings joined, minus the last space.
+    :meth:`TextPipeline.analyze` keeps (token, surface) pairs the same way: ``plain_pairs`` per
+    raw chunk that is plain, ``chunk_pairs`` per normalised chunk, ``word_pairs`` per word.
     """
 
-    __slots__ = ("chunks", "cleaned", "plain", "words")
+    __slots__ = ("chunk_pairs", "chunks", "cleaned", "plain", "plain_pairs", "word_pairs", "words")
 
     def __init__(self) -> None:
         self.plain: dict[str, str] = {}
         self.cleaned: dict[str, str] = {}
         self.chunks: dict[str, str] = {}
         self.words: dict[str, tuple[str, ...]] = {}
+        self.plain_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.chunk_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.word_pairs: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 def _store(cache: dict[str, Any], key: str, value: Any, size: int) -> None:
@@ -340,23 +346,53 @@ class TextPipeline:
         [('tidak', 'tidak'), ('layan', 'dilayani')]
         """
         self._check_fitted()
-        cache = self.__dict__.get("_pair_cache")
-        if cache is None:
-            cache = self.__dict__["_pair_cache"] = {}
-        pairs: list[tuple[str, str]] = []
-        for word in _WORD_RE.findall(self._normalized(doc)):
-            found = cache.get(word)
-            if found is None:
-                found = tuple(
-                    (token, part)
-                    for part in self._expand(word)
-                    if (token := self._final_token(part)) is not None
-                )
-                if len(cache) >= self.cache_size:
-                    cache.clear()
-                cache[word] = found
-            pairs.extend(found)
-        return pairs
+        caches = self._caches()
+        if self.clean:
+            # as in process(): a document of plain chunks is its chunks' results joined
+            head = _clean_head(doc[: self.max_chars])
+            if not _may_hold_markup(head):
+                raw = head.split()
+                plain_pairs = caches.plain_pairs
+                try:
+                    return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
+                except KeyError:
+                    pass
+                self._clean_chunks(raw, caches)
+                plain, cleaned = caches.plain, caches.cleaned
+                if all(chunk in plain and chunk in cleaned for chunk in raw):
+                    for chunk in raw:
+                        if chunk not in plain_pairs:
+                            found = tuple(chain.from_iterable(
+                                self._chunk_pairs(part, caches) for part in cleaned[chunk].split()
+                            ))
+                            _store(plain_pairs, chunk, found, self.cache_size)
+                    try:
+                        return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
+                    except KeyError:  # the cache was full and emptied on the way
+                        pass
+        return list(chain.from_iterable(
+            self._chunk_pairs(chunk, caches) for chunk in self._normalized(doc).split()
+        ))
+
+    def _chunk_pairs(self, chunk: str, caches: _Caches) -> tuple[tuple[str, str], ...]:
+        """(token, surface) pairs of one normalised chunk (cached; ``_WORD_RE`` never spans one)."""
+        found = caches.chunk_pairs.get(chunk)
+        if found is None:
+            word_pairs = caches.word_pairs
+            pairs: list[tuple[str, str]] = []
+            for word in _WORD_RE.findall(chunk):
+                of_word = word_pairs.get(word)
+                if of_word is None:
+                    of_word = tuple(
+                        (token, part)
+                        for part in self._expand(word)
+                        if (token := self._final_token(part)) is not None
+                    )
+                    _store(word_pairs, word, of_word, self.cache_size)
+                pairs.extend(of_word)
+            found = tuple(pairs)
+            _store(caches.chunk_pairs, chunk, found, self.cache_size)
+        return found
 
     def _expand(self, word: str) -> list[str]:
         if word[0] == "<":
@@ -382,7 +418,6 @@ class TextPipeline:
     # -- caches (private, never pickled) ---------------------------------------
     def _reset_cache(self) -> None:
         self.__dict__["_cache"] = _Caches()
-        self.__dict__["_pair_cache"] = {}
         self.__dict__["_stemmer_obj"] = None
 
     def _caches(self) -> _Caches:
@@ -406,6 +441,6 @@ class TextPipeline:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for key in ("_cache", "_pair_cache", "_stemmer_obj"):
+        for key in ("_cache", "_stemmer_obj"):
             state.pop(key, None)
         return state
