@@ -199,7 +199,8 @@ class ExplainingMixin:
                 stacklevel=2,
             )
         analyses = [preprocess.analyze(doc) for doc in docs]
-        features = self._vectorize([" ".join([token for token, _ in pairs]) for pairs in analyses])
+        token_lists = [[token for token, _ in pairs] for pairs in analyses]
+        features = self._vectorize([" ".join(tokens) for tokens in token_lists])
         proba = self._proba_from_features(features)
         # Everything per row that numpy can do for the whole batch is done here once.
         order = np.argsort(-proba, axis=1, kind="stable")
@@ -215,27 +216,27 @@ class ExplainingMixin:
             margin = np.ones(len(docs))
         # a text with no term the model knows (empty, another language) gets the prior: review it
         unknown = np.diff(features.indptr) == 0
-        review = (confidence < self.review_threshold) | (margin < self.review_margin) | unknown
+        review = ((confidence < self.review_threshold) | (margin < self.review_margin) | unknown).tolist()
         classes = [str(c) for c in self.classes_]
-        rounded = np.round(proba, 6).tolist()
-        contrib = self._contributions(features, best)
-        indptr, indices = features.indptr, features.indices
+        names = {label: label_name(label) for label in classes}
+        evidence = self._evidence_rows(features, best, analyses, token_lists, self.n_evidence)
+        # further labels: the others at or above the threshold, most probable first
+        ordered = np.take_along_axis(proba, order, axis=1)
+        others = np.where(ordered >= self.other_labels_threshold, order, -1)
+        others[others == best[:, None]] = -1
+        other_lists = others.tolist()
         out = []
-        for i, pairs in enumerate(analyses):
-            k = int(best[i])
+        for i, (k, conf, scores) in enumerate(zip(best.tolist(), confidence.tolist(), np.round(proba, 6).tolist())):
             label = classes[k]
-            lo, hi = indptr[i], indptr[i + 1]
             out.append(
                 Prediction(
                     label=label,
-                    label_name=label_name(label),
-                    confidence=round(float(confidence[i]), 6),
-                    needs_review=bool(review[i]),
-                    scores=dict(zip(classes, rounded[i])),
-                    other_labels=tuple(
-                        classes[j] for j in order[i] if j != k and proba[i, j] >= self.other_labels_threshold
-                    ),
-                    evidence=tuple(self._top_terms(pairs, indices[lo:hi], contrib[lo:hi], self.n_evidence)),
+                    label_name=names[label],
+                    confidence=round(conf, 6),
+                    needs_review=review[i],
+                    scores=dict(zip(classes, scores)),
+                    other_labels=tuple(classes[j] for j in other_lists[i] if j >= 0),
+                    evidence=evidence[i],
                 )
             )
         return out[0] if single else out
@@ -269,37 +270,39 @@ class ExplainingMixin:
         contrib[word] = features.data[word] * self.term_weights_[row_of_entry[word], indices[word]]
         return contrib
 
-    def _top_terms(
-        self, pairs: list[tuple[str, str]], indices: np.ndarray, contrib: np.ndarray, top: int
-    ) -> list[tuple[str, float]]:
-        """The ``top`` positive contributions among one row's entries, shown as written."""
-        positive = contrib > 0
-        if not positive.any():
-            return []
-        indices, contrib = indices[positive], contrib[positive]
-        order = np.argsort(-contrib, kind="stable")
+    def _evidence_rows(
+        self,
+        features: Any,
+        classes: np.ndarray,
+        analyses: Sequence[list[tuple[str, str]]],
+        token_lists: Sequence[list[str]],
+        top: int,
+    ) -> list[tuple[tuple[str, float], ...]]:
+        """For each row of ``features``: the ``top`` terms pushing it towards its class in
+        ``classes``, strongest first, shown as written (one sort for the whole batch)."""
+        contrib = self._contributions(features, classes)
+        positive = np.flatnonzero(contrib > 0)
+        row_of = np.repeat(np.arange(len(analyses)), np.diff(features.indptr))[positive]
+        values = contrib[positive]
+        # by row, then strongest first; ties keep the column order (lexsort is stable)
+        order = np.lexsort((-values, row_of))
+        columns = np.asarray(features.indices)[positive][order].tolist()
+        weights = values[order].tolist()
+        bounds = np.searchsorted(row_of[order], np.arange(len(analyses) + 1)).tolist()
         names = self._word_feature_names()
-        out: list[tuple[str, float]] = []
-        seen: set[str] = set()
-        tokens: list[str] | None = None
-        for j in order:
-            if len(out) >= top:
-                break
-            if tokens is None:
-                tokens = [token for token, _ in pairs]
-            term = _surface(names[indices[j]], pairs, tokens)
-            if term in seen:
-                continue
-            seen.add(term)
-            out.append((term, round(float(contrib[j]), 4)))
+        out: list[tuple[tuple[str, float], ...]] = []
+        for i, (pairs, tokens) in enumerate(zip(analyses, token_lists)):
+            terms: list[tuple[str, float]] = []
+            seen: set[str] = set()
+            for j in range(bounds[i], bounds[i + 1]):
+                if len(terms) >= top:
+                    break
+                term = _surface(names[columns[j]], pairs, tokens)
+                if term not in seen:
+                    seen.add(term)
+                    terms.append((term, round(weights[j], 4)))
+            out.append(tuple(terms))
         return out
-
-    def _evidence(
-        self, pairs: list[tuple[str, str]], row: Any, class_index: int, top: int
-    ) -> list[tuple[str, float]]:
-        """Word n-grams of ``row`` (features of one text) that push towards ``class_index``."""
-        contrib = self._contributions(row, np.array([class_index]))
-        return self._top_terms(pairs, row.indices, contrib, top)
 
     def explain(self, text: str, top: int = 10) -> dict[str, list[tuple[str, float]]]:
         """The evidence for every label, for reviewers who ask "why not X?".
@@ -321,8 +324,12 @@ class ExplainingMixin:
         if not isinstance(text, str):
             raise TypeError(f"explain() takes one complaint as str, got {type(text).__name__}")
         pairs = self._text_pipeline().analyze(text)
-        row = self._vectorize([" ".join(token for token, _ in pairs)])
-        return {str(c): self._evidence(pairs, row, k, top) for k, c in enumerate(self.classes_)}
+        tokens = [token for token, _ in pairs]
+        row = self._vectorize([" ".join(tokens)])
+        return {
+            str(c): list(self._evidence_rows(row, np.array([k]), [pairs], [tokens], top)[0])
+            for k, c in enumerate(self.classes_)
+        }
 
 
 def _surface(feature: str, pairs: list[tuple[str, str]], tokens: list[str]) -> str:
