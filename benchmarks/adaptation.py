@@ -29,6 +29,7 @@ from maladmin_nlp import ComplaintClassifier
 from maladmin_nlp.adaptation import adapt
 from maladmin_nlp.datasets import load_corpus
 from maladmin_nlp.evaluation import score_predictions
+from maladmin_nlp.prediction import decide
 
 
 def _key(text: str) -> str:
@@ -61,6 +62,8 @@ def main() -> None:
               f"mal-F1 {r.maladministration_f1:.3f}", flush=True)
 
     record("none (shipped model)", "-", base.predict(dev_x))
+    record("  the same, labelling with argmax", "-", base.set_params(decision="argmax").predict(dev_x))
+    base.set_params(decision="auto")
     for variant, archive in (("whole", archive_all), ("strict", archive_strict)):
         proba = base.predict_proba(archive)
         conf, pred = proba.max(axis=1), base.classes_[proba.argmax(axis=1)]
@@ -73,7 +76,9 @@ def main() -> None:
         feats = clone(base.pipeline_.named_steps["features"]).fit(both)
         svm = CalibratedClassifierCV(LinearSVC(class_weight="balanced", random_state=0), cv=5, ensemble=False)
         svm.fit(feats.transform(both[: len(x)]), y)
-        record("vocabulary + IDF on corpus + archive", variant, svm.predict(feats.transform(pre.transform(dev_x))))
+        dev_p = svm.predict_proba(feats.transform(pre.transform(dev_x)))
+        record("vocabulary + IDF on corpus + archive", variant, svm.classes_[decide(dev_p, svm.classes_,
+                                                                                    base.decision_rule())])
         prior_train = np.array([np.mean(y == k) for k in base.classes_])
         prior = prior_train.copy()
         for _ in range(200):
@@ -84,10 +89,14 @@ def main() -> None:
                 break
             prior = new
         dev_p = base.predict_proba(dev_x) * (prior / prior_train)
-        record("EM label-prior re-estimation", variant, base.classes_[dev_p.argmax(axis=1)])
+        dev_p /= dev_p.sum(axis=1, keepdims=True)
+        record("EM label-prior re-estimation", variant, base.classes_[decide(dev_p, base.classes_,
+                                                                            base.decision_rule())])
         for cap in (50, 100, 150):
             adapted, _ = adapt(base, archive, per_class=cap)
             record(f"class-balanced self-training, {cap}/label", variant, adapted.predict(dev_x))
+            adapted.set_params(decision="argmax")
+            record("  the same, labelling with argmax", variant, adapted.predict(dev_x))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=1)

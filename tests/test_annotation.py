@@ -1,6 +1,7 @@
 import csv
 
 import pytest
+from sklearn.base import clone
 
 from maladmin_nlp import ComplaintClassifier
 from maladmin_nlp.adaptation import adapt, pseudo_label
@@ -116,3 +117,14 @@ def test_sheet_texts_are_never_formulas(tmp_path, suffix):
             csv.writer(fh).writerows(data)
     texts, _ = read_annotation_sheet(path)
     assert texts == [evil, "-biasa saja"]
+
+
+@pytest.mark.parametrize(("decision", "adapted_decision"),
+                         [("auto", "argmax"), ("maladministration_first", "maladministration_first"),
+                          ("argmax", "argmax")])
+def test_an_adapted_model_labels_with_argmax_unless_told_otherwise(model, decision, adapted_decision):
+    # its pseudo-labels already move it towards the forms; maladministration-first on top overshoots
+    base = clone(model).set_params(decision=decision).fit(X, Y)
+    adapted, info = adapt(base, ARCHIVE, base_texts=X, base_labels=Y, per_class=2, min_confidence=0.0)
+    assert adapted.decision == info["decision"] == adapted_decision
+    assert base.decision == decision
