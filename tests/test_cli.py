@@ -361,6 +361,7 @@ def test_train_info_classify_evaluate(
     out = capsys.readouterr().out
     assert "latih.csv (40 samples" in out and "bukan_maladministrasi" in out
     assert "compact form  saya.compact.npz (" in out and (tmp_path / "saya.compact.npz").exists()
+    assert "decision      auto: " in out
     assert main(["info", str(model), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["training_data"]["n_samples"] == 40
 
@@ -480,3 +481,18 @@ def test_progress_bar_shows_rows_rate_and_eta() -> None:
     assert "25%" in line and "2,000 rows" in line and "500 rows/s" in line and "ETA 0:12" in line
     bar.clear()
     assert stream.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"decision": "auto", "calibration": "sigmoid"}, "auto: maladministration_first (bukan_maladministrasi only"),
+        ({"decision": "auto", "calibration": None}, "auto: argmax (the single most probable label)"),
+        ({"decision": "maladministration_first"}, "maladministration_first (bukan_maladministrasi only"),
+        ({}, "argmax (the single most probable label)"),  # a card written before the parameter existed
+    ],
+)
+def test_info_says_how_the_model_chooses_labels(params, shown):
+    from maladmin_nlp.cli import _decision_text
+
+    assert _decision_text(params).startswith(shown)

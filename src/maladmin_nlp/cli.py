@@ -812,6 +812,19 @@ def _cmd_classify(args: argparse.Namespace, handler: _Handler) -> int:
     return 0
 
 
+def _decision_text(params: dict[str, Any]) -> str:
+    """How a model's card says it chooses labels, in words (cards written before ``decision``: argmax)."""
+    decision = params.get("decision", "argmax")
+    if decision == "auto":
+        rule = "maladministration_first" if params.get("calibration") is not None else "argmax"
+        decision = f"auto: {rule}"
+    if decision.endswith("maladministration_first"):
+        return f"{decision} (bukan_maladministrasi only with at least half the probability, else the likeliest form)"
+    if decision.endswith("argmax"):
+        return f"{decision} (the single most probable label)"
+    return str(decision)
+
+
 def _cmd_info(args: argparse.Namespace, handler: _Handler) -> int:
     from .persistence import default_model_path, read_card
 
@@ -834,6 +847,7 @@ def _cmd_info(args: argparse.Namespace, handler: _Handler) -> int:
         f"model type    {params.get('model', '?')} (C={params.get('C', '?')}, calibration="
         f"{params.get('calibration', '?')}, word n-grams {params.get('word_ngram_range', '?')}, "
         f"char n-grams {params.get('char_ngram_range', '?')})",
+        f"decision      {_decision_text(params)}",
     ]
     if data:
         lines.append(
