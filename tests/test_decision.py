@@ -17,10 +17,9 @@ from maladmin_nlp.compact import CompactModel
 from maladmin_nlp.datasets import load_corpus
 from maladmin_nlp.persistence import compact_path
 from maladmin_nlp.prediction import decide
-
-RULES = ("maladministration_first", "argmax")
 from maladmin_nlp.taxonomy import NOT_MALADMINISTRATION
 
+RULES = ("maladministration_first", "argmax")
 CLASSES = ["berpihak", NOT_MALADMINISTRATION, "penundaan_berlarut", "tidak_patut"]
 NOT = CLASSES.index(NOT_MALADMINISTRATION)
 
@@ -112,7 +111,7 @@ def test_auto_takes_maladministration_first_only_for_calibrated_probabilities(ca
 
 
 def test_an_uncalibrated_model_labels_with_argmax_and_its_compact_form_too(fitted):
-    clf, texts = fitted
+    _, texts = fitted
     raw = ComplaintClassifier(calibration=None).fit(texts, load_corpus().labels[::5])
     compact = CompactModel.from_estimator(raw)
     assert compact.decision == "auto" and compact.decision_rule() == "argmax"
