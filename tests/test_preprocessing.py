@@ -187,3 +187,25 @@ def test_very_long_text_is_processed():
 
 def test_numpy_array_input(pre):
     assert pre.transform(np.array(["tidak dilayani"], dtype=object)) == pre.transform(["tidak dilayani"])
+
+
+_PIECES = ["saya", "tidak", "dilayani", "gk", "petugas", "dua", "minggu", "lima", "ratus", "ribu", "rt", "05",
+           "rw", "3", "rp", "50.000", "NIK", "3578011203850002", "budi@mail.id", "<b>", "</b>", "belum",
+           "jadi", "sudah", "3bln", "!!", "😡", "kecamatan", "mohon", "ditindaklanjuti", "B", "1234", "XYZ"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=25).map(" ".join), min_size=1, max_size=12))
+def test_analyze_and_process_agree_whatever_was_cached_first(texts):
+    # analyze() and process() share the per-chunk caches; the order of calls must not change any output
+    fitted = IndonesianPreprocessor().fit([])
+    analyze_first, process_first = clone(fitted).fit([]), clone(fitted).fit([])
+    pairs_a = [analyze_first.analyze(t) for t in texts]
+    tokens_a = [analyze_first.process(t) for t in texts]
+    tokens_b = [process_first.process(t) for t in texts]
+    pairs_b = [process_first.analyze(t) for t in texts]
+    assert pairs_a == pairs_b == [fitted.analyze(t) for t in texts]
+    assert tokens_a == tokens_b == [" ".join(token for token, _ in pairs) for pairs in pairs_a]
+    # and again, from warm caches
+    assert [analyze_first.analyze(t) for t in texts] == pairs_a
+    assert [process_first.process(t) for t in texts] == tokens_b

@@ -288,9 +288,10 @@ class TextPipeline:
             text = " ".join(text.split())
         return self._finish(_mask_and_tag(text, self.mask_pii, self.entities, True), caches)
 
-    def _clean_chunks(self, chunks: list[str], caches: _Caches) -> str:
-        """Clean the chunks not cached yet; chunks that masking and tagging never touch also get
-        their output tokens cached in ``caches.plain``. Returns the cleaned chunks joined by spaces."""
+    def _clean_chunks(self, chunks: list[str], caches: _Caches, plain_tokens: bool = True) -> str:
+        """Clean the chunks not cached yet; with ``plain_tokens``, chunks that masking and tagging
+        never touch also get their output tokens cached in ``caches.plain`` (:meth:`analyze` keeps
+        its own pairs instead). Returns the cleaned chunks joined by spaces."""
         cleaned_cache, plain = caches.cleaned, caches.plain
         parts: list[str] = []
         for chunk in chunks:
@@ -301,7 +302,7 @@ class TextPipeline:
                     cleaned_cache.clear()
                     plain.clear()
                 cleaned_cache[chunk] = cleaned
-                if _is_plain(cleaned):
+                if plain_tokens and _is_plain(cleaned):
                     plain[chunk] = "".join([self._chunk_string(part, caches) for part in cleaned.split()])
             parts.append(cleaned)
         return " ".join(parts)
@@ -347,32 +348,46 @@ class TextPipeline:
         """
         self._check_fitted()
         caches = self._caches()
-        if self.clean:
-            # as in process(): a document of plain chunks is its chunks' results joined
-            head = _clean_head(doc[: self.max_chars])
-            if not _may_hold_markup(head):
-                raw = head.split()
-                plain_pairs = caches.plain_pairs
-                try:
-                    return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
-                except KeyError:
-                    pass
-                self._clean_chunks(raw, caches)
-                plain, cleaned = caches.plain, caches.cleaned
-                if all(chunk in plain and chunk in cleaned for chunk in raw):
-                    for chunk in raw:
-                        if chunk not in plain_pairs:
-                            found = tuple(chain.from_iterable(
-                                self._chunk_pairs(part, caches) for part in cleaned[chunk].split()
-                            ))
-                            _store(plain_pairs, chunk, found, self.cache_size)
-                    try:
-                        return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
-                    except KeyError:  # the cache was full and emptied on the way
-                        pass
-        return list(chain.from_iterable(
-            self._chunk_pairs(chunk, caches) for chunk in self._normalized(doc).split()
-        ))
+        if not self.clean:
+            return self._pairs(self._normalized(doc), caches)
+        head = _clean_head(doc[: self.max_chars])
+        if _may_hold_markup(head):  # rare: clean_text takes a second look, see there
+            return self._pairs(self._normalized(doc), caches)
+        # as in process(): a document of plain chunks is its chunks' results joined
+        raw = head.split()
+        plain_pairs = caches.plain_pairs
+        try:
+            return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
+        except KeyError:
+            pass
+        cleaned = caches.cleaned
+        try:
+            text = " ".join(map(cleaned.__getitem__, raw))
+        except KeyError:
+            text = self._clean_chunks(raw, caches, plain_tokens=False)
+        if _is_plain(text):  # the document is plain exactly when each of its chunks is
+            try:
+                found = [
+                    tuple(chain.from_iterable(self._chunk_pairs(part, caches) for part in cleaned[chunk].split()))
+                    for chunk in raw
+                ]
+            except KeyError:  # the cache was full and emptied on the way
+                pass
+            else:
+                for chunk, pairs in zip(raw, found):
+                    _store(plain_pairs, chunk, pairs, self.cache_size)
+                return list(chain.from_iterable(found))
+        if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
+            text = " ".join(text.split())
+        return self._pairs(_mask_and_tag(text, self.mask_pii, self.entities, True), caches)
+
+    def _pairs(self, text: str, caches: _Caches) -> list[tuple[str, str]]:
+        """(token, surface) pairs of normalised text, looked up per whitespace chunk."""
+        chunks = text.split()
+        try:
+            return list(chain.from_iterable(map(caches.chunk_pairs.__getitem__, chunks)))
+        except KeyError:
+            return list(chain.from_iterable(self._chunk_pairs(chunk, caches) for chunk in chunks))
 
     def _chunk_pairs(self, chunk: str, caches: _Caches) -> tuple[tuple[str, str], ...]:
         """(token, surface) pairs of one normalised chunk (cached; ``_WORD_RE`` never spans one)."""
