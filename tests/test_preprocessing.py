@@ -194,11 +194,12 @@ _PIECES = ["saya", "tidak", "dilayani", "gk", "petugas", "dua", "minggu", "lima"
            "jadi", "sudah", "3bln", "!!", "😡", "kecamatan", "mohon", "ditindaklanjuti", "B", "1234", "XYZ"]
 
 
-@settings(max_examples=80, deadline=None)
+@pytest.mark.parametrize("clean", [True, False])
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=25).map(" ".join), min_size=1, max_size=12))
-def test_analyze_and_process_agree_whatever_was_cached_first(texts):
+def test_analyze_and_process_agree_whatever_was_cached_first(clean, texts):
     # analyze() and process() share the per-chunk caches; the order of calls must not change any output
-    fitted = IndonesianPreprocessor().fit([])
+    fitted = IndonesianPreprocessor(clean=clean).fit([])
     analyze_first, process_first = clone(fitted).fit([]), clone(fitted).fit([])
     pairs_a = [analyze_first.analyze(t) for t in texts]
     tokens_a = [analyze_first.process(t) for t in texts]

@@ -240,26 +240,6 @@ class TextPipeline:
         return [self.process(doc) for doc in check_documents(X)]
 
     # -- one document ----------------------------------------------------------
-    def _normalized(self, doc: str) -> str:
-        """Cleaned, masked and tagged text, up to whitespace (the chunk caches of
-        :meth:`process` do the clean-up)."""
-        text = doc[: self.max_chars]
-        if not self.clean:
-            return _mask_and_tag(text.lower(), self.mask_pii, self.entities, False)
-        head = _clean_head(text)
-        if _may_hold_markup(head):
-            text = clean_text(text)
-        else:
-            chunks = head.split()
-            caches = self._caches()
-            try:
-                text = " ".join(map(caches.cleaned.__getitem__, chunks))
-            except KeyError:
-                text = self._clean_chunks(chunks, caches)
-            if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
-                text = " ".join(text.split())
-        return _mask_and_tag(text, self.mask_pii, self.entities, True)
-
     def process(self, doc: str) -> str:
         """Preprocess one document (the fitted object's single-text path)."""
         caches = self._caches()
@@ -348,11 +328,12 @@ class TextPipeline:
         """
         self._check_fitted()
         caches = self._caches()
+        text = doc[: self.max_chars]
         if not self.clean:
-            return self._pairs(self._normalized(doc), caches)
-        head = _clean_head(doc[: self.max_chars])
+            return self._pairs(_mask_and_tag(text.lower(), self.mask_pii, self.entities, False), caches)
+        head = _clean_head(text)
         if _may_hold_markup(head):  # rare: clean_text takes a second look, see there
-            return self._pairs(self._normalized(doc), caches)
+            return self._pairs(_mask_and_tag(clean_text(text), self.mask_pii, self.entities, True), caches)
         # as in process(): a document of plain chunks is its chunks' results joined
         raw = head.split()
         plain_pairs = caches.plain_pairs
