@@ -244,12 +244,10 @@ class TextPipeline:
         """Preprocess one document (the fitted object's single-text path)."""
         caches = self._caches()
         text = doc[: self.max_chars]
-        if not self.clean:
-            return self._finish(_mask_and_tag(text.lower(), self.mask_pii, self.entities, False), caches)
         # clean_text's remaining steps work chunk by chunk, so they are cached per raw chunk
-        head = _clean_head(text)
-        if _may_hold_markup(head):  # rare: clean_text takes a second look, see there
-            return self._finish(_mask_and_tag(clean_text(text), self.mask_pii, self.entities, True), caches)
+        head = _clean_head(text) if self.clean else ""
+        if not self.clean or _may_hold_markup(head):
+            return self._finish(self._normalized_whole(text), caches)
         chunks = head.split()
         try:
             # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
@@ -264,9 +262,20 @@ class TextPipeline:
                 return "".join(map(caches.plain.__getitem__, chunks))[:-1]
             except KeyError:
                 pass
-        if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
-            text = " ".join(text.split())
-        return self._finish(_mask_and_tag(text, self.mask_pii, self.entities, True), caches)
+        return self._finish(self._tagged(text), caches)
+
+    def _normalized_whole(self, text: str) -> str:
+        """Normalised text for the uncached paths: no clean-up, or markup that :func:`clean_text`
+        must see whole (rare). Masked and tagged, up to whitespace."""
+        if not self.clean:
+            return _mask_and_tag(text.lower(), self.mask_pii, self.entities, False)
+        return _mask_and_tag(clean_text(text), self.mask_pii, self.entities, True)
+
+    def _tagged(self, cleaned: str) -> str:
+        """Masked and tagged text of cleaned chunks joined by spaces, up to whitespace."""
+        if "  " in cleaned or cleaned[:1] == " " or cleaned[-1:] == " ":  # a chunk cleaned away to nothing
+            cleaned = " ".join(cleaned.split())
+        return _mask_and_tag(cleaned, self.mask_pii, self.entities, True)
 
     def _clean_chunks(self, chunks: list[str], caches: _Caches, plain_tokens: bool = True) -> str:
         """Clean the chunks not cached yet; with ``plain_tokens``, chunks that masking and tagging
@@ -329,11 +338,9 @@ class TextPipeline:
         self._check_fitted()
         caches = self._caches()
         text = doc[: self.max_chars]
-        if not self.clean:
-            return self._pairs(_mask_and_tag(text.lower(), self.mask_pii, self.entities, False), caches)
-        head = _clean_head(text)
-        if _may_hold_markup(head):  # rare: clean_text takes a second look, see there
-            return self._pairs(_mask_and_tag(clean_text(text), self.mask_pii, self.entities, True), caches)
+        head = _clean_head(text) if self.clean else ""
+        if not self.clean or _may_hold_markup(head):
+            return self._pairs(self._normalized_whole(text), caches)
         # as in process(): a document of plain chunks is its chunks' results joined
         raw = head.split()
         plain_pairs = caches.plain_pairs
@@ -358,9 +365,7 @@ class TextPipeline:
                 for chunk, pairs in zip(raw, found):
                     _store(plain_pairs, chunk, pairs, self.cache_size)
                 return list(chain.from_iterable(found))
-        if "  " in text or text[:1] == " " or text[-1:] == " ":  # a chunk cleaned away to nothing
-            text = " ".join(text.split())
-        return self._pairs(_mask_and_tag(text, self.mask_pii, self.entities, True), caches)
+        return self._pairs(self._tagged(text), caches)
 
     def _pairs(self, text: str, caches: _Caches) -> list[tuple[str, str]]:
         """(token, surface) pairs of normalised text, looked up per whitespace chunk."""
