@@ -1,12 +1,25 @@
 """The stemmer's shortcuts must not change a single stem, nor a single prediction."""
 
+import importlib.util
 import random
 import re
+from pathlib import Path
 
 import pytest
 
+import maladmin_nlp.stemming as stemming
 from maladmin_nlp.datasets import load_corpus
-from maladmin_nlp.stemming import CachedStemmer, StemGate, get_sastrawi_stemmer, may_have_affix, may_stem_to
+from maladmin_nlp.stemming import (
+    CachedStemmer,
+    StemGate,
+    get_sastrawi_stemmer,
+    load_known_stems,
+    may_have_affix,
+    may_stem_to,
+    needs_rule_search,
+)
+
+BUILD_TOOL = Path(__file__).resolve().parents[1] / "tools" / "build_known_stems.py"
 
 
 def _corpus_words() -> list[str]:
@@ -93,3 +106,50 @@ def test_the_gate_skips_only_words_whose_stem_is_in_no_term():
     skipped = [w for w in words if not gate.may_matter(w)]
     assert len(skipped) > 0.1 * len(words)  # it does skip
     assert [w for w in skipped if w in tokens or sastrawi.stem_word(w) in tokens] == []
+
+
+# -- the table of known stems ----------------------------------------------------
+
+
+def test_every_known_stem_is_the_stem_sastrawi_gives():
+    known = load_known_stems()
+    sastrawi = get_sastrawi_stemmer()
+    assert len(known) > 5000
+    assert sum(stem != word for word, stem in known.items()) > 3000
+    wrong = [(w, s, sastrawi.stem_word(w)) for w, s in known.items() if (sastrawi.stem_word(w) or w) != s]
+    assert wrong == []
+
+
+def test_known_stems_hold_only_words_that_reach_the_rule_search():
+    assert all(needs_rule_search(word) for word in load_known_stems())
+
+
+@pytest.mark.skipif(not BUILD_TOOL.exists(), reason="tools/ is not in this source tree")
+def test_known_stems_are_up_to_date_with_the_corpus_and_lexicons():
+    spec = importlib.util.spec_from_file_location("build_known_stems", BUILD_TOOL)
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    missing = sorted(tool.candidates() - load_known_stems().keys())
+    assert missing == [], f"{len(missing)} words missing: run python tools/build_known_stems.py"
+    assert set(load_known_stems()) == tool.candidates()
+
+
+def test_the_cached_stemmer_takes_known_stems_without_a_rule_search(monkeypatch):
+    def no_rules():
+        raise AssertionError("Sastrawi's rules were searched")
+
+    monkeypatch.setattr(stemming, "get_sastrawi_stemmer", no_rules)
+    stemmer = CachedStemmer()
+    words = ["dilayani", "dipersulit", "ditanggapi", "dipungut", "menunggu"]
+    assert all(w in load_known_stems() for w in words)
+    assert [stemmer.stem_word(w) for w in words] == ["layan", "sulit", "tanggap", "pungut", "tunggu"]
+    # the overrides still come first
+    assert CachedStemmer(exceptions={"dilayani": "dilayani"}).stem_word("dilayani") == "dilayani"
+
+
+def test_words_outside_the_table_still_get_sastrawis_stem():
+    words = [w for w in _affixed_words(3, 400) if needs_rule_search(w) and w not in load_known_stems()]
+    assert len(words) > 300
+    stemmer, sastrawi = CachedStemmer(), get_sastrawi_stemmer()
+    assert [stemmer.stem_word(w) for w in words] == [sastrawi.stem_word(w) or w for w in words]
