@@ -265,6 +265,26 @@ def test_redact_file(tmp_path: Path, read_table: Callable[..., Any]) -> None:
     assert summary.redacted == 1 and summary.rows == 3
 
 
+@pytest.mark.parametrize("chunk_size", [1, 3, 5])
+def test_redact_file_in_two_processes_equals_one(tmp_path: Path, chunk_size: int) -> None:
+    """Each chunk's cells are split between the workers (a split may fall inside a row)."""
+    rows = [
+        f"{i};Hubungi {i} di 0812-3456-{7000 + i};warga{i}@contoh.co.id;NIK 35780{i:011d}"
+        if i % 4 else f"{i};;tidak ada;"
+        for i in range(13)
+    ]
+    path = tmp_path / "a.csv"
+    path.write_text("no;isi;kontak;nik\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    outputs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"b{jobs}.csv"
+        summary = redact_file(path, out, text_column=["isi", "kontak", "nik"], jobs=jobs, chunk_size=chunk_size)
+        assert summary.rows == 13 and summary.redacted == 9
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert b"[TELEPON]" in outputs[0] and b"[EMAIL]" in outputs[0] and b"[NIK]" in outputs[0]
+
+
 def test_train_and_evaluate_file(
     tmp_path: Path, write_csv: Callable[..., Path], training_rows: list[tuple[str, str]]
 ) -> None:
