@@ -6,8 +6,9 @@
 
 Prints corpus cross-validation macro-F1 (a fresh model with the same parameters, stratified k-fold
 on the packaged corpus), real-dev macro-F1 over the labels with at least 5 items, real-dev
-accuracy, maladministration-vs-not F1, and the per-class table on real-dev. Real-dev lives in
-``../shared/eval`` and is read at run time only; without it the real-dev part is skipped with a note.
+accuracy, maladministration-vs-not F1 (each with its 95% bootstrap interval), and the per-class
+table on real-dev. Real-dev lives in ``../shared/eval`` and is read at run time only; without it the
+real-dev part is skipped with a note.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sklearn.base import clone
 
 from maladmin_nlp import load_model
 from maladmin_nlp.datasets import load_corpus
-from maladmin_nlp.evaluation import cross_validate
+from maladmin_nlp.evaluation import bootstrap_intervals, cross_validate
 
 
 def main() -> None:
@@ -43,10 +44,16 @@ def main() -> None:
         dev = real_dev_report(model)
         assert dev is not None
         out["real_dev"] = dev.to_dict()
+        ci = bootstrap_intervals(dev.y_true, dev.y_pred, labels=dev.labels)
+        out["real_dev"]["intervals_95"] = {k: [round(low, 4), round(high, 4)] for k, (low, high) in ci.items()}
         print(
             f"real-dev ({dev.n_samples} real complaints): macro-F1 {dev.macro_f1:.3f} "
             f"(labels with >= 5 items), accuracy {dev.accuracy:.3f}, "
             f"maladministration-vs-not F1 {dev.maladministration_f1:.3f}"
+        )
+        print(
+            "  95% bootstrap intervals (2,000 resamples): "
+            + ", ".join(f"{k} {low:.3f}-{high:.3f}" for k, (low, high) in ci.items())
         )
         print()
         print(dev.to_text())

@@ -372,8 +372,13 @@ def test_train_info_classify_evaluate(
     assert main(["evaluate", str(model), str(data), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n_samples"] == 40 and "confusion" in report
+    for name in ("macro_f1", "accuracy", "maladministration_f1"):
+        low, high = report["intervals_95"][name]
+        assert 0 <= low <= report[name] <= high <= 1
     assert main(["evaluate", str(model), str(data)]) == 0
-    assert "confusion matrix (rows: true label, columns: predicted)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "confusion matrix (rows: true label, columns: predicted)" in out
+    assert "95% bootstrap intervals (2,000 resamples of the 40 rows): macro-F1 " in out
 
 
 def test_evaluate_html_report(

@@ -28,7 +28,15 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from .preprocessing import check_documents
 from .taxonomy import LABELS, NOT_MALADMINISTRATION
 
-__all__ = ["EvaluationReport", "cross_validate", "evaluate", "score_predictions", "write_html_report"]
+__all__ = [
+    "EvaluationReport",
+    "bootstrap_difference",
+    "bootstrap_intervals",
+    "cross_validate",
+    "evaluate",
+    "score_predictions",
+    "write_html_report",
+]
 
 
 @dataclass
@@ -171,6 +179,168 @@ def score_predictions(
         y_true=yt,
         y_pred=yp,
     )
+
+
+METRICS = ("macro_f1", "accuracy", "maladministration_f1")
+"""The figures :func:`bootstrap_intervals` and :func:`bootstrap_difference` resample."""
+
+
+def _resampled_scores(
+    y_true: Sequence[Any],
+    predictions: Sequence[Sequence[Any]],
+    labels: Sequence[str] | None,
+    n_resamples: int,
+    random_state: int | None,
+) -> list[dict[str, np.ndarray]]:
+    """Each metric of each prediction list on the same bootstrap resamples, computed from
+    confusion counts (the figures :func:`score_predictions` gives each resample with the labels
+    of the whole sample; zero_division=0)."""
+    yt = [str(v) for v in y_true]
+    preds = [[str(v) for v in p] for p in predictions]
+    n = len(yt)
+    if n == 0:
+        raise ValueError("y_true is empty: there is nothing to resample.")
+    for p in preds:
+        if len(p) != n:
+            raise ValueError(f"y_true has {n} labels but a prediction list has {len(p)}.")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
+    labs = list(labels) if labels is not None else _ordered_labels(yt + [v for p in preds for v in p])
+    codes = {label: i for i, label in enumerate(dict.fromkeys([*labs, *yt, *(v for p in preds for v in p)]))}
+    k = len(codes)
+    t = np.fromiter((codes[v] for v in yt), dtype=np.int64, count=n)
+    averaged = np.array([codes[label] for label in labs], dtype=np.int64)
+    mal_t = np.array([v != NOT_MALADMINISTRATION for v in yt])
+    rng = np.random.default_rng(random_state)
+    idx = rng.integers(0, n, size=(n_resamples, n))
+    # counts per (resample, class) cell: true items, predicted items, true positives
+    offsets = np.arange(n_resamples)[:, None] * k
+    size = n_resamples * k
+    true_cells = (offsets + t[idx]).ravel()
+    true_n = np.bincount(true_cells, minlength=size)
+    out = []
+    for pred in preds:
+        pc = np.fromiter((codes[v] for v in pred), dtype=np.int64, count=n)
+        hit = (t == pc)[idx]
+        tp = np.bincount(true_cells, weights=hit.ravel(), minlength=size)
+        denom = true_n + np.bincount((offsets + pc[idx]).ravel(), minlength=size)
+        f1 = np.divide(2 * tp, denom, out=np.zeros(size), where=denom > 0).reshape(n_resamples, k)
+        scores = {"macro_f1": f1[:, averaged].mean(axis=1), "accuracy": hit.mean(axis=1)}
+        if NOT_MALADMINISTRATION in yt:
+            mt, mp = mal_t[idx], np.array([v != NOT_MALADMINISTRATION for v in pred])[idx]
+            tp_m = (mt & mp).sum(axis=1)
+            d = mt.sum(axis=1) + mp.sum(axis=1)
+            scores["maladministration_f1"] = np.divide(2 * tp_m, d, out=np.zeros(n_resamples), where=d > 0)
+        out.append(scores)
+    return out
+
+
+def bootstrap_intervals(
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    *,
+    labels: Sequence[str] | None = None,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: int | None = 0,
+) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap confidence intervals of macro-F1, accuracy and maladministration F1.
+
+    A small evaluation set gives wide intervals: on 143 real complaints a difference of two or three
+    complaints moves macro-F1 by a few hundredths. The items are resampled with replacement
+    ``n_resamples`` times and each figure is computed as :func:`score_predictions` computes it.
+
+    Parameters
+    ----------
+    y_true, y_pred : sequence of str
+    labels : sequence of str, default=None
+        Labels macro-F1 is averaged over (as in :func:`score_predictions`).
+    n_resamples : int, default=2000
+    confidence : float, default=0.95
+    random_state : int or None, default=0
+        Seed of the resampling, so the intervals are reproducible.
+
+    Returns
+    -------
+    dict of str to (float, float)
+        ``macro_f1``, ``accuracy`` and, when ``bukan_maladministrasi`` occurs in ``y_true``,
+        ``maladministration_f1``: the lower and upper bounds.
+
+    See Also
+    --------
+    bootstrap_difference : whether one set of predictions is better than another on the same items.
+
+    Examples
+    --------
+    >>> y_true = ["penundaan_berlarut", "bukan_maladministrasi"] * 20
+    >>> y_pred = y_true[:30] + ["penundaan_berlarut"] * 10  # 35 of 40 right
+    >>> low, high = bootstrap_intervals(y_true, y_pred)["accuracy"]
+    >>> bool(low < 35 / 40 < high), bool(high - low > 0.1)
+    (True, True)
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    scores = _resampled_scores(y_true, [y_pred], labels, n_resamples, random_state)[0]
+    tail = (1 - confidence) / 2 * 100
+    return {
+        name: (float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail)))
+        for name, values in scores.items()
+    }
+
+
+def bootstrap_difference(
+    y_true: Sequence[Any],
+    y_pred_a: Sequence[Any],
+    y_pred_b: Sequence[Any],
+    *,
+    labels: Sequence[str] | None = None,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: int | None = 0,
+) -> dict[str, dict[str, float]]:
+    """Paired bootstrap of the difference between two sets of predictions on the same items.
+
+    Both are scored on the same resamples, so what the items have in common cancels out: the way
+    to compare two settings on a small evaluation set.
+
+    Parameters
+    ----------
+    y_true, y_pred_a, y_pred_b : sequence of str
+    labels, n_resamples, confidence, random_state
+        As in :func:`bootstrap_intervals`.
+
+    Returns
+    -------
+    dict of str to dict
+        Per figure (``macro_f1``, ``accuracy``, ``maladministration_f1``): ``difference`` (a minus
+        b on all the items), ``low`` and ``high`` (its interval) and ``a_better`` (the share of
+        resamples on which a scored higher).
+
+    Examples
+    --------
+    >>> y_true = ["tidak_patut", "bukan_maladministrasi"] * 25
+    >>> a = list(y_true)
+    >>> b = ["bukan_maladministrasi"] * 50
+    >>> d = bootstrap_difference(y_true, a, b)["accuracy"]
+    >>> d["difference"], d["a_better"]
+    (0.5, 1.0)
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    a, b = _resampled_scores(y_true, [y_pred_a, y_pred_b], labels, n_resamples, random_state)
+    full_a = score_predictions(y_true, y_pred_a, labels=labels)
+    full_b = score_predictions(y_true, y_pred_b, labels=labels)
+    tail = (1 - confidence) / 2 * 100
+    out: dict[str, dict[str, float]] = {}
+    for name in a:
+        diff = a[name] - b[name]
+        out[name] = {
+            "difference": float(getattr(full_a, name)) - float(getattr(full_b, name)),
+            "low": float(np.percentile(diff, tail)),
+            "high": float(np.percentile(diff, 100 - tail)),
+            "a_better": float((diff > 0).mean()),
+        }
+    return out
 
 
 def evaluate(
