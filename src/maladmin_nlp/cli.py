@@ -396,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "evaluate",
-        "Score a model on a labelled file: macro-F1, accuracy (with 95% bootstrap intervals), per-label "
+        "Score a model on a labelled file: macro-F1, accuracy (with 95%% bootstrap intervals), per-label "
         "figures, confusion matrix.",
         "  maladmin-nlp evaluate models/saya.joblib uji.csv --text-column teks --label-column label\n"
         "  maladmin-nlp evaluate default uji.csv --report laporan_evaluasi.html",
