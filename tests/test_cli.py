@@ -381,6 +381,32 @@ def test_train_info_classify_evaluate(
     assert "95% bootstrap intervals (2,000 resamples of the 40 rows): macro-F1 " in out
 
 
+def test_evaluate_against_another_model_compares_them_row_by_row(
+    tmp_path: Path,
+    model_path: Path,
+    write_csv: Callable[..., Path],
+    training_rows: list[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = write_csv(tmp_path / "uji.csv", ["teks", "label"], training_rows)
+    argv = ["evaluate", str(model_path), str(data), "--against", "default"]
+    assert main([*argv, "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    against = figures["against"]
+    assert against["model"] == "default" and against["n_samples"] == figures["n_samples"] == 40
+    for name in ("macro_f1", "accuracy", "maladministration_f1"):
+        d = against["difference"][name]
+        assert d["low"] <= d["difference"] <= d["high"] and 0 <= d["a_better"] <= 1
+    # the tiny model was trained on these very rows, so it beats the shipped one on them
+    assert figures["accuracy"] == 1.0 and against["difference"]["accuracy"]["difference"] > 0
+    assert against["difference"]["accuracy"]["difference"] == pytest.approx(1.0 - against["accuracy"], abs=1e-4)
+
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"{model_path} against default, on the same 40 rows (paired bootstrap, 2,000 resamples)" in out
+    assert "maladministration-vs-not F1" in out and "of resamples" in out
+
+
 def test_evaluate_html_report(
     tmp_path: Path,
     model_path: Path,

@@ -399,7 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Score a model on a labelled file: macro-F1, accuracy (with 95%% bootstrap intervals), per-label "
         "figures, confusion matrix.",
         "  maladmin-nlp evaluate models/saya.joblib uji.csv --text-column teks --label-column label\n"
-        "  maladmin-nlp evaluate default uji.csv --report laporan_evaluasi.html",
+        "  maladmin-nlp evaluate default uji.csv --report laporan_evaluasi.html\n"
+        "  maladmin-nlp evaluate models/saya.joblib uji.csv --against default   # is mine better?",
     )
     p.add_argument("model", metavar="MODEL", help="a saved model (.joblib), or 'default' for the shipped one")
     p.add_argument("data", metavar="DATA", type=_existing_file, help="labelled file")
@@ -407,6 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", metavar="C", help="column with the true label (default: guessed)")
     p.add_argument(
         "--report", metavar="FILE.html", help="also write a self-contained HTML report (needs [plot])"
+    )
+    p.add_argument(
+        "--against",
+        metavar="OTHER",
+        help="another model (or 'default') to compare with on the same rows: paired bootstrap of the differences",
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--skip-invalid", action="store_true", help="leave out rows with an empty text or label")
@@ -757,37 +763,78 @@ def _cmd_adapt(args: argparse.Namespace, handler: _Handler) -> int:
     return 0
 
 
+_FIGURE_NAMES = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
+
+
 def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
     from .batch import evaluate_file
-    from .evaluation import bootstrap_intervals
+    from .evaluation import bootstrap_difference, bootstrap_intervals, score_predictions
 
-    report = evaluate_file(
-        _model_arg(args.model),
-        args.data,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        report=args.report,
-        skip_invalid=args.skip_invalid,
-        input_format=args.input_format,
-        encoding=args.encoding,
-        delimiter=args.delimiter,
-    )
+    def score(model: str | None, report: str | None) -> Any:
+        return evaluate_file(
+            _model_arg(model),
+            args.data,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            report=report,
+            skip_invalid=args.skip_invalid,
+            input_format=args.input_format,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+        )
+
+    report = score(args.model, args.report)
     intervals = bootstrap_intervals(report.y_true, report.y_pred, labels=report.labels)
+    difference = None
+    if args.against is not None:
+        other = score(args.against, None)
+        # both scored over the same labels: the true ones and whatever either model predicted
+        labels = list(dict.fromkeys([*report.labels, *other.labels]))
+        mine = score_predictions(report.y_true, report.y_pred, labels=labels)
+        other = score_predictions(other.y_true, other.y_pred, labels=labels)
+        difference = bootstrap_difference(mine.y_true, mine.y_pred, other.y_pred, labels=labels)
     if args.json:
         figures = report.to_dict()
         figures["intervals_95"] = {name: [round(low, 4), round(high, 4)] for name, (low, high) in intervals.items()}
+        if difference is not None:
+            figures["against"] = {
+                "model": args.against,
+                **other.to_dict(),
+                "difference": {name: {k: round(v, 4) for k, v in d.items()} for name, d in difference.items()},
+            }
         print(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
         print(report.to_text())
-        names = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
         print(
             f"\n95% bootstrap intervals (2,000 resamples of the {report.n_samples:,} rows): "
-            + ", ".join(f"{names[name]} {low:.3f}-{high:.3f}" for name, (low, high) in intervals.items())
+            + ", ".join(f"{_FIGURE_NAMES[name]} {low:.3f}-{high:.3f}" for name, (low, high) in intervals.items())
         )
         print("\nconfusion matrix (rows: true label, columns: predicted)\n" + report.confusion_markdown())
+        if difference is not None:
+            print(_difference_text(args.model, args.against, mine, other, difference))
     if args.report:
         logging.getLogger(_LIB_LOGGER).info("wrote the HTML report to %s", args.report)
     return 0
+
+
+def _difference_text(name: str, other_name: str, report: Any, other: Any, difference: dict[str, Any]) -> str:
+    """The paired comparison of two models on the same rows, as a table."""
+    width = max(len(v) for v in _FIGURE_NAMES.values())
+    lines = [
+        f"\n{name} against {other_name}, on the same {report.n_samples:,} rows "
+        "(paired bootstrap, 2,000 resamples)",
+        f"  {'':{width}s}  {'this':>6s}  {'other':>6s}  {'difference (95% interval)':>28s}  this higher on",
+    ]
+    for key, d in difference.items():
+        cell = f"{d['difference']:+.3f} ({d['low']:+.3f} to {d['high']:+.3f})"
+        lines.append(
+            f"  {_FIGURE_NAMES[key]:{width}s}  {getattr(report, key):6.3f}  {getattr(other, key):6.3f}  "
+            f"{cell:>28s}  {d['a_better']:.0%} of resamples"
+        )
+    lines.append(
+        "  An interval that holds 0 means these rows cannot tell the two apart; label more to decide."
+    )
+    return "\n".join(lines)
 
 
 def _cmd_classify(args: argparse.Namespace, handler: _Handler) -> int:
