@@ -400,6 +400,9 @@ def test_evaluate_against_another_model_compares_them_row_by_row(
     # the tiny model was trained on these very rows, so it beats the shipped one on them
     assert figures["accuracy"] == 1.0 and against["difference"]["accuracy"]["difference"] > 0
     assert against["difference"]["accuracy"]["difference"] == pytest.approx(1.0 - against["accuracy"], abs=1e-4)
+    for name in ("macro_f1", "maladministration_f1"):  # the differences are between the figures reported
+        expected = against["this"][name] - against[name]
+        assert against["difference"][name]["difference"] == pytest.approx(expected, abs=2e-4)
 
     assert main(argv) == 0
     out = capsys.readouterr().out

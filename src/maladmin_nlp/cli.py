@@ -800,6 +800,8 @@ def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
             figures["against"] = {
                 "model": args.against,
                 **other.to_dict(),
+                # this model's figures over the same labels, the ones the differences are taken from
+                "this": {name: round(getattr(mine, name), 4) for name in difference},
                 "difference": {name: {k: round(v, 4) for k, v in d.items()} for name, d in difference.items()},
             }
         print(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -235,6 +235,13 @@ def _resampled_scores(
     return out
 
 
+def _tail_percent(confidence: float) -> float:
+    """The percentile cut from each end for a two-sided interval of ``confidence``."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    return (1 - confidence) / 2 * 100
+
+
 def bootstrap_intervals(
     y_true: Sequence[Any],
     y_pred: Sequence[Any],
@@ -278,10 +285,8 @@ def bootstrap_intervals(
     >>> bool(low < 35 / 40 < high), bool(high - low > 0.1)
     (True, True)
     """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    tail = _tail_percent(confidence)
     scores = _resampled_scores(y_true, [y_pred], labels, n_resamples, random_state)[0]
-    tail = (1 - confidence) / 2 * 100
     return {
         name: (float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail)))
         for name, values in scores.items()
@@ -325,12 +330,10 @@ def bootstrap_difference(
     >>> d["difference"], d["a_better"]
     (0.5, 1.0)
     """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    tail = _tail_percent(confidence)
     a, b = _resampled_scores(y_true, [y_pred_a, y_pred_b], labels, n_resamples, random_state)
     full_a = score_predictions(y_true, y_pred_a, labels=labels)
     full_b = score_predictions(y_true, y_pred_b, labels=labels)
-    tail = (1 - confidence) / 2 * 100
     out: dict[str, dict[str, float]] = {}
     for name in a:
         diff = a[name] - b[name]
