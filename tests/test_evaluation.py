@@ -112,3 +112,15 @@ def test_difference_is_antisymmetric_and_finds_the_better_model():
 def test_bad_arguments_say_what_is_wrong(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         bootstrap_intervals(*args, **kwargs)
+
+
+def test_difference_averages_both_over_one_label_set():
+    """A label only b predicts (once, wrongly) counts for both, so the difference lies in its interval."""
+    y_true = ["tidak_patut", "bukan_maladministrasi"] * 10
+    b = ["diskriminasi", *y_true[1:]]
+    d = bootstrap_difference(y_true, y_true, b)["macro_f1"]
+    labels = _ordered_labels(y_true + b)
+    perfect, one_wrong = (score_predictions(y_true, p, labels=labels).macro_f1 for p in (y_true, b))
+    expected = perfect - one_wrong
+    assert d["difference"] == pytest.approx(expected)
+    assert d["low"] <= d["difference"] <= d["high"]

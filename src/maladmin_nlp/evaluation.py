@@ -312,7 +312,8 @@ def bootstrap_difference(
     ----------
     y_true, y_pred_a, y_pred_b : sequence of str
     labels, n_resamples, confidence, random_state
-        As in :func:`bootstrap_intervals`.
+        As in :func:`bootstrap_intervals`. Without ``labels``, both are averaged over every label
+        of ``y_true`` and of either prediction.
 
     Returns
     -------
@@ -331,6 +332,8 @@ def bootstrap_difference(
     (0.5, 1.0)
     """
     tail = _tail_percent(confidence)
+    if labels is None:  # one label set for both, or a label only one of them predicts counts for it alone
+        labels = _ordered_labels([str(v) for v in (*y_true, *y_pred_a, *y_pred_b)])
     a, b = _resampled_scores(y_true, [y_pred_a, y_pred_b], labels, n_resamples, random_state)
     full_a = score_predictions(y_true, y_pred_a, labels=labels)
     full_b = score_predictions(y_true, y_pred_b, labels=labels)
