@@ -25,7 +25,7 @@ from sklearn.svm import LinearSVC
 
 from maladmin_nlp import ComplaintClassifier, load_model
 from maladmin_nlp.datasets import corpus_sha256, load_corpus
-from maladmin_nlp.evaluation import bootstrap_difference, bootstrap_intervals, score_predictions
+from maladmin_nlp.evaluation import METRIC_NAMES, bootstrap_difference, bootstrap_intervals, score_predictions
 from maladmin_nlp.taxonomy import LABELS
 from maladmin_nlp.training import DEFAULT_PARAMS, train_default_model
 
@@ -145,8 +145,7 @@ def _fmt(x: float | None) -> str:
 def _intervals_text(dev: Any) -> str:
     """95% bootstrap intervals of the real-dev figures, as a sentence."""
     ci = bootstrap_intervals(dev.y_true, dev.y_pred, labels=dev.labels, n_resamples=BOOTSTRAP_RESAMPLES)
-    names = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
-    parts = [f"{names[k]} {low:.3f}-{high:.3f}" for k, (low, high) in ci.items()]
+    parts = [f"{METRIC_NAMES[k]} {low:.3f}-{high:.3f}" for k, (low, high) in ci.items()]
     return (
         f"95% bootstrap intervals on real-dev ({BOOTSTRAP_RESAMPLES:,} resamples of its {dev.n_samples} "
         f"complaints, `maladmin_nlp.evaluation.bootstrap_intervals`): {', '.join(parts)}. With this few real "
@@ -160,7 +159,7 @@ def _paired_text(dev: Any, other: Any) -> str:
     parts = [
         f"{name} {x['difference']:+.3f} (95% interval {x['low']:+.3f} to {x['high']:+.3f}, higher on "
         f"{x['a_better']:.0%} of resamples)"
-        for name, x in (("macro-F1", d["macro_f1"]), ("maladministration-vs-not F1", d["maladministration_f1"]))
+        for name, x in ((METRIC_NAMES[k], d[k]) for k in ("macro_f1", "maladministration_f1"))
     ]
     return "Paired bootstrap on real-dev, maladministration-first minus argmax: " + "; ".join(parts) + ". "
 

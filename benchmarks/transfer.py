@@ -21,7 +21,7 @@ from sklearn.base import clone
 
 from maladmin_nlp import load_model
 from maladmin_nlp.datasets import load_corpus
-from maladmin_nlp.evaluation import bootstrap_intervals, cross_validate
+from maladmin_nlp.evaluation import METRIC_NAMES, bootstrap_intervals, cross_validate
 
 
 def main() -> None:
@@ -53,7 +53,7 @@ def main() -> None:
         )
         print(
             "  95% bootstrap intervals (2,000 resamples): "
-            + ", ".join(f"{k} {low:.3f}-{high:.3f}" for k, (low, high) in ci.items())
+            + ", ".join(f"{METRIC_NAMES[k]} {low:.3f}-{high:.3f}" for k, (low, high) in ci.items())
         )
         print()
         print(dev.to_text())

@@ -763,12 +763,9 @@ def _cmd_adapt(args: argparse.Namespace, handler: _Handler) -> int:
     return 0
 
 
-_FIGURE_NAMES = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
-
-
 def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
     from .batch import evaluate_file
-    from .evaluation import bootstrap_difference, bootstrap_intervals, score_predictions
+    from .evaluation import METRIC_NAMES, bootstrap_difference, bootstrap_intervals, score_predictions
 
     def score(model: str | None, report: str | None) -> Any:
         return evaluate_file(
@@ -809,7 +806,7 @@ def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
         print(report.to_text())
         print(
             f"\n95% bootstrap intervals (2,000 resamples of the {report.n_samples:,} rows): "
-            + ", ".join(f"{_FIGURE_NAMES[name]} {low:.3f}-{high:.3f}" for name, (low, high) in intervals.items())
+            + ", ".join(f"{METRIC_NAMES[name]} {low:.3f}-{high:.3f}" for name, (low, high) in intervals.items())
         )
         print("\nconfusion matrix (rows: true label, columns: predicted)\n" + report.confusion_markdown())
         if difference is not None:
@@ -821,7 +818,9 @@ def _cmd_evaluate(args: argparse.Namespace, handler: _Handler) -> int:
 
 def _difference_text(name: str, other_name: str, report: Any, other: Any, difference: dict[str, Any]) -> str:
     """The paired comparison of two models on the same rows, as a table."""
-    width = max(len(v) for v in _FIGURE_NAMES.values())
+    from .evaluation import METRIC_NAMES
+
+    width = max(len(v) for v in METRIC_NAMES.values())
     lines = [
         f"\n{name} against {other_name}, on the same {report.n_samples:,} rows "
         "(paired bootstrap, 2,000 resamples)",
@@ -830,7 +829,7 @@ def _difference_text(name: str, other_name: str, report: Any, other: Any, differ
     for key, d in difference.items():
         cell = f"{d['difference']:+.3f} ({d['low']:+.3f} to {d['high']:+.3f})"
         lines.append(
-            f"  {_FIGURE_NAMES[key]:{width}s}  {getattr(report, key):6.3f}  {getattr(other, key):6.3f}  "
+            f"  {METRIC_NAMES[key]:{width}s}  {getattr(report, key):6.3f}  {getattr(other, key):6.3f}  "
             f"{cell:>28s}  {d['a_better']:.0%} of resamples"
         )
     lines.append(

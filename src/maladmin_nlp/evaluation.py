@@ -29,6 +29,8 @@ from .preprocessing import check_documents
 from .taxonomy import LABELS, NOT_MALADMINISTRATION
 
 __all__ = [
+    "METRICS",
+    "METRIC_NAMES",
     "EvaluationReport",
     "bootstrap_difference",
     "bootstrap_intervals",
@@ -181,8 +183,9 @@ def score_predictions(
     )
 
 
-METRICS = ("macro_f1", "accuracy", "maladministration_f1")
-"""The figures :func:`bootstrap_intervals` and :func:`bootstrap_difference` resample."""
+METRIC_NAMES = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
+"""The figures :func:`bootstrap_intervals` and :func:`bootstrap_difference` resample, with their printed names."""
+METRICS = tuple(METRIC_NAMES)
 
 
 def _resampled_scores(
