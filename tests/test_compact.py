@@ -243,3 +243,29 @@ def test_settings_changed_after_predicting_are_saved(fitted, small, tmp_path):
     finally:
         fitted.set_params(**{k: before[k] for k in ("review_threshold", "other_labels_threshold", "n_evidence",
                                                      "decision")})
+
+
+def test_ngram_index_is_built_on_first_use_and_never_pickled(fitted, small):
+    import pickle
+
+    from maladmin_nlp.features import NgramIndex
+
+    compact = CompactModel.from_estimator(fitted)
+    texts = small[0][:40]
+    assert "_lookup" not in compact.__dict__
+    expected = compact.predict_proba(texts)
+    assert isinstance(compact.__dict__["_lookup"], NgramIndex)
+    copy = pickle.loads(pickle.dumps(compact))
+    assert "_lookup" not in copy.__dict__
+    np.testing.assert_array_equal(copy.predict_proba(texts), expected)
+
+
+def test_a_vocabulary_too_large_for_an_ngram_index_falls_back_to_string_lookups(fitted, small, monkeypatch):
+    from maladmin_nlp import features
+
+    texts = small[0][:40]
+    expected = CompactModel.from_estimator(fitted).predict_proba(texts)
+    monkeypatch.setattr(features, "_KEY_BASE", 4)  # no real vocabulary fits in 3 token ids
+    compact = CompactModel.from_estimator(fitted)
+    np.testing.assert_array_equal(compact.predict_proba(texts), expected)
+    assert compact.__dict__["_lookup"] == compact.vocabulary.get

@@ -35,14 +35,14 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .exceptions import ModelFormatError
-from .features import Rows, word_tfidf_rows
+from .features import NgramIndex, Rows, word_tfidf_rows
 from .persistence import _json_safe
 from .prediction import DECISIONS, ExplainingMixin, centred_weights
 from .text_pipeline import TextPipeline
@@ -271,10 +271,27 @@ class CompactModel(ExplainingMixin):
     def _word_feature_names(self) -> Sequence[str]:
         return self.terms
 
+    def _ngram_lookup(self) -> NgramIndex | Callable[[str, int], int]:
+        """The vocabulary as an :class:`~maladmin_nlp.features.NgramIndex`, built on first use
+        (``vocabulary.get`` for a vocabulary too large for one)."""
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None:
+            try:
+                lookup = NgramIndex(self.vocabulary)
+            except ValueError:
+                lookup = self.vocabulary.get
+            self.__dict__["_lookup"] = lookup
+        return lookup
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_lookup", None)  # rebuilt on first use
+        return state
+
     def _vectorize(self, prepared: list[str]) -> Rows:
         return word_tfidf_rows(
             prepared,
-            self.vocabulary.get,
+            self._ngram_lookup(),
             len(self.terms),
             ngram_range=self.ngram_range,
             idf=self.idf,

@@ -14,7 +14,7 @@ prediction (:class:`~maladmin_nlp.compact.CompactModel`) needs neither scikit-le
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # scikit-learn and SciPy are imported only by the functions t
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["Rows", "supports", "word_tfidf_rows", "word_tfidf_transform"]
+__all__ = ["NgramIndex", "Rows", "supports", "word_tfidf_rows", "word_tfidf_transform"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,82 @@ class Rows:
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
 
+class NgramIndex:
+    """A vocabulary's n-grams as integer keys, so a batch is looked up with NumPy.
+
+    Each distinct token of the vocabulary's terms gets an id; an n-gram's key is its token ids
+    read as the digits of a base-``n_tokens`` number. :func:`word_tfidf_rows` then looks up each
+    token once (one ``dict.get`` per token) and finds every n-gram's column with
+    :func:`numpy.searchsorted` on the keys, instead of joining each n-gram into a string and
+    hashing it: on preprocessed complaints with word 1-2-grams that is about half the
+    vectoriser's time.
+
+    Parameters
+    ----------
+    vocabulary : mapping of str to int
+        N-gram (tokens joined by one space) -> column, as ``TfidfVectorizer.vocabulary_``.
+
+    Examples
+    --------
+    >>> index = NgramIndex({"tidak": 0, "layan": 1, "tidak layan": 2})
+    >>> index.n_tokens, index.max_n
+    (2, 2)
+    >>> rows = word_tfidf_rows(["tidak layan", "layan tidak"], index, 3, ngram_range=(1, 2), norm=None)
+    >>> rows.indices.tolist()
+    [0, 1, 2, 0, 1]
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        terms = list(vocabulary)
+        tokens = " ".join(terms).split(" ") if terms else []  # every term's tokens, in order
+        self.token_ids: dict[str, int] = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
+        self.n_tokens = len(self.token_ids)
+        lengths = np.fromiter(map(str.count, terms, repeat(" ")), dtype=np.int64, count=len(terms)) + 1
+        self.max_n = int(lengths.max(initial=0))
+        if self.n_tokens >= _KEY_BASE or self.max_n > _MAX_KEY_N:
+            raise ValueError(
+                f"NgramIndex holds up to {_KEY_BASE - 1:,} distinct tokens and {_MAX_KEY_N}-grams; this "
+                f"vocabulary has {self.n_tokens:,} tokens and {self.max_n}-grams. Pass vocabulary.get instead."
+            )
+        flat = np.fromiter(map(self.token_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        starts = np.cumsum(lengths) - lengths
+        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n in np.unique(lengths).tolist():
+            of_n = np.flatnonzero(lengths == n)
+            key = np.zeros(len(of_n), dtype=np.int64)
+            for i in range(n):
+                key = key * _KEY_BASE + flat[starts[of_n] + i]
+            order = np.argsort(key, kind="stable")
+            self._tables[n] = (key[order], columns[of_n][order])
+
+    def columns(self, token_ids: np.ndarray, n: int) -> np.ndarray:
+        """Column of each run of ``n`` consecutive ids (``len(token_ids) - n + 1`` of them), -1 if none.
+
+        ``token_ids`` holds -1 for a token outside the vocabulary's terms.
+        """
+        count = len(token_ids) - n + 1
+        table = self._tables.get(n)
+        if table is None or count <= 0:
+            return np.full(max(count, 0), -1, dtype=np.int64)
+        known = token_ids[:count] >= 0
+        key = token_ids[:count].copy()
+        for i in range(1, n):
+            following = token_ids[i : i + count]
+            known &= following >= 0
+            key = key * _KEY_BASE + following
+        sorted_keys, sorted_columns = table
+        pos = np.searchsorted(sorted_keys, key)
+        np.minimum(pos, len(sorted_keys) - 1, out=pos)
+        found = known & (sorted_keys[pos] == key)
+        return np.where(found, sorted_columns[pos], -1)
+
+
+_KEY_BASE = 1 << 21
+"""Base of an n-gram key: token ids below 2**21 (2 million tokens), so a 3-gram key fits in 63 bits."""
+_MAX_KEY_N = 3
+
+
 def supports(vectorizer: Any) -> bool:
     """Whether :func:`word_tfidf_transform` reproduces ``vectorizer.transform`` exactly.
 
@@ -90,7 +166,7 @@ def supports(vectorizer: Any) -> bool:
 
 def word_tfidf_rows(
     docs: Sequence[str],
-    lookup: Callable[[str, int], int],
+    lookup: Callable[[str, int], int] | NgramIndex,
     n_features: int,
     *,
     ngram_range: tuple[int, int] = (1, 1),
@@ -105,9 +181,10 @@ def word_tfidf_rows(
     ----------
     docs : sequence of str
         Space-separated tokens, as :class:`~maladmin_nlp.text_pipeline.TextPipeline` returns them.
-    lookup : callable
+    lookup : callable or NgramIndex
         ``vocabulary.get``: maps an n-gram (tokens joined by one space) and a default ``-1`` to its
-        column, or to ``-1`` when it is not in the vocabulary.
+        column, or to ``-1`` when it is not in the vocabulary. An :class:`NgramIndex` of the
+        vocabulary gives the same result faster (reuse it across calls).
     n_features : int
         Columns (the vocabulary's size).
     ngram_range : (int, int), default=(1, 1)
@@ -141,12 +218,21 @@ def word_tfidf_rows(
     token_rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
     low, high = ngram_range
     keys: list[np.ndarray] = []
+    # with an NgramIndex, each token is looked up once and the n-grams by their integer keys
+    token_ids = (
+        np.fromiter(map(lookup.token_ids.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        if isinstance(lookup, NgramIndex)
+        else np.empty(0, dtype=np.int64)
+    )
     for n in range(low, high + 1):
         count = len(tokens) - n + 1
         if count <= 0:
             break
-        grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n))))
-        ids = np.fromiter(map(lookup, grams, repeat(-1)), dtype=np.int64, count=count)
+        if isinstance(lookup, NgramIndex):
+            ids = lookup.columns(token_ids, n)
+        else:
+            grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n))))
+            ids = np.fromiter(map(lookup, grams, repeat(-1)), dtype=np.int64, count=count)
         keep = ids >= 0
         if n > 1:
             keep &= token_rows[:count] == token_rows[n - 1 :]
