@@ -110,6 +110,9 @@ class NgramIndex:
                 key = key * _KEY_BASE + flat[starts[of_n] + i]
             order = np.argsort(key, kind="stable")
             self._tables[n] = (key[order], columns[of_n][order])
+        self._unigram_columns = np.full(self.n_tokens + 1, -1, dtype=np.int64)
+        if 1 in self._tables:
+            self._unigram_columns[self._tables[1][0]] = self._tables[1][1]
 
     def columns(self, token_ids: np.ndarray, n: int) -> np.ndarray:
         """Column of each run of ``n`` consecutive ids (``len(token_ids) - n + 1`` of them), -1 if none.
@@ -120,17 +123,21 @@ class NgramIndex:
         table = self._tables.get(n)
         if table is None or count <= 0:
             return np.full(max(count, 0), -1, dtype=np.int64)
+        if n == 1:  # a direct gather; id -1 reads the last entry, which is -1
+            return self._unigram_columns[token_ids]
         known = token_ids[:count] >= 0
-        key = token_ids[:count].copy()
         for i in range(1, n):
-            following = token_ids[i : i + count]
-            known &= following >= 0
-            key = key * _KEY_BASE + following
+            known &= token_ids[i : i + count] >= 0
+        at = np.flatnonzero(known)
+        key = token_ids[at]
+        for i in range(1, n):
+            key = key * _KEY_BASE + token_ids[at + i]
         sorted_keys, sorted_columns = table
         pos = np.searchsorted(sorted_keys, key)
         np.minimum(pos, len(sorted_keys) - 1, out=pos)
-        found = known & (sorted_keys[pos] == key)
-        return np.where(found, sorted_columns[pos], -1)
+        out = np.full(count, -1, dtype=np.int64)
+        out[at] = np.where(sorted_keys[pos] == key, sorted_columns[pos], -1)
+        return out
 
 
 _KEY_BASE = 1 << 21
