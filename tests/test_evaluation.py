@@ -32,8 +32,7 @@ def test_every_resample_scores_as_score_predictions_would(pairs, only, seed):
     idx = np.random.default_rng(seed).integers(0, len(pairs), size=(4, len(pairs)))
     labels = only if only is not None else _ordered_labels(y_true + y_pred)  # fixed by the whole sample
     for r, rows in enumerate(idx):
-        if not set(labels) & {y_true[i] for i in rows}:
-            continue  # score_predictions (its confusion matrix) needs one of the labels among the true ones
+        # including resamples where no label of `labels` is among the true ones (all F1s 0)
         report = score_predictions([y_true[i] for i in rows], [y_pred[i] for i in rows], labels=labels)
         assert scores["macro_f1"][r] == pytest.approx(report.macro_f1)
         assert scores["accuracy"][r] == pytest.approx(report.accuracy)
@@ -124,3 +123,39 @@ def test_difference_averages_both_over_one_label_set():
     expected = perfect - one_wrong
     assert d["difference"] == pytest.approx(expected)
     assert d["low"] <= d["difference"] <= d["high"]
+
+
+def test_score_predictions_matches_sklearn():
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    y_true, y_pred = _noisy(300, 0.4, 3)
+    report = score_predictions(y_true, y_pred)
+    assert report.confusion == confusion_matrix(y_true, y_pred, labels=report.labels).tolist()
+    assert report.macro_f1 == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    only = ["tidak_patut", "penundaan_berlarut"]
+    report = score_predictions(y_true, y_pred, labels=only)
+    assert report.confusion == confusion_matrix(y_true, y_pred, labels=only).tolist()
+    assert report.macro_f1 == pytest.approx(f1_score(y_true, y_pred, labels=only, average="macro"))
+
+
+def test_labels_absent_from_the_true_ones_score_zero_instead_of_failing():
+    # scikit-learn's confusion_matrix refuses labels of which none is in y_true; a small labelled
+    # sheet scored on the labels a model predicts can be exactly that
+    report = score_predictions(["tidak_patut", "tidak_patut"], ["permintaan_imbalan", "tidak_patut"],
+                               labels=["permintaan_imbalan"])
+    assert report.confusion == [[0]]
+    assert report.macro_f1 == 0.0 and report.accuracy == 0.5
+    assert report.per_class["permintaan_imbalan"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        (([], []), {}, "nothing to score"),
+        ((["a", "b"], ["a"]), {}, "has 2 labels"),
+        ((["a"], ["a"]), {"labels": []}, "labels is empty"),
+    ],
+)
+def test_score_predictions_says_what_is_wrong(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        score_predictions(*args, **kwargs)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from .preprocessing import check_documents
@@ -154,12 +154,29 @@ def score_predictions(
     Returns
     -------
     EvaluationReport
+
+    Raises
+    ------
+    ValueError
+        When there is nothing to score: no items, lists of different lengths, or an empty
+        ``labels``. A label of ``labels`` that never occurs in ``y_true`` is scored like any other
+        (recall and F1 0), even when none of them occurs.
+
+    Examples
+    --------
+    >>> report = score_predictions(["tidak_patut", "tidak_patut"], ["tidak_patut", "bukan_maladministrasi"])
+    >>> report.accuracy, report.per_class["tidak_patut"]["recall"]
+    (0.5, 0.5)
     """
     yt = [str(v) for v in y_true]
     yp = [str(v) for v in y_pred]
     if len(yt) != len(yp):
         raise ValueError(f"y_true has {len(yt)} labels but y_pred has {len(yp)}.")
+    if not yt:
+        raise ValueError("There is nothing to score: y_true and y_pred are empty.")
     labs = list(labels) if labels is not None else _ordered_labels(yt + yp)
+    if not labs:
+        raise ValueError("labels is empty: name at least one label to score, or pass labels=None for all of them.")
     p, r, f, s = precision_recall_fscore_support(yt, yp, labels=labs, zero_division=0)
     per_class = {
         label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
@@ -176,11 +193,23 @@ def score_predictions(
         accuracy=float(accuracy_score(yt, yp)),
         maladministration_f1=mal_f1,
         per_class=per_class,
-        confusion=confusion_matrix(yt, yp, labels=labs).tolist(),
+        confusion=_confusion(yt, yp, labs),
         n_samples=len(yt),
         y_true=yt,
         y_pred=yp,
     )
+
+
+def _confusion(y_true: list[str], y_pred: list[str], labels: list[str]) -> list[list[int]]:
+    """``confusion_matrix(y_true, y_pred, labels=labels)``, also when no label of ``labels`` is in
+    ``y_true`` (scikit-learn refuses that case); items with a label outside ``labels`` are left out."""
+    index = {label: i for i, label in enumerate(labels)}
+    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        i, j = index.get(t), index.get(p)
+        if i is not None and j is not None:
+            counts[i, j] += 1
+    return counts.tolist()
 
 
 METRIC_NAMES = {"macro_f1": "macro-F1", "accuracy": "accuracy", "maladministration_f1": "maladministration-vs-not F1"}
