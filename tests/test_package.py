@@ -54,3 +54,29 @@ def test_py_typed_marker_ships():
     from importlib import resources
 
     assert resources.files("maladmin_nlp").joinpath("py.typed").is_file()
+
+
+def test_readme_developer_example_shows_what_the_shipped_model_says():
+    """The README's `p.label` ... `p.other_labels` lines are the real output, not an illustration."""
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    from maladmin_nlp.persistence import default_model_path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists() or not default_model_path().exists():
+        pytest.skip("needs the repository's README and the shipped model")
+    text = readme.read_text(encoding="utf-8")
+    example = re.search(r'p = model\.classify\("([^"]+)"\)', text)
+    assert example is not None
+    p = maladmin_nlp.load_model().classify(example.group(1))
+    shown = dict(re.findall(r"^p\.(\w+) +# (.*)$", text, flags=re.M))
+    assert shown["label"] == repr(p.label)
+    assert shown["label_name"] == repr(p.label_name)
+    assert shown["confidence"].startswith(f"{p.confidence:.2f},")
+    assert shown["needs_review"].startswith(f"{p.needs_review};")
+    top3 = ", ".join(f"({word!r}, {weight:.3f})" for word, weight in p.evidence[:3])
+    assert shown["evidence"].startswith(f"(({top3[1:]}, ...)")
+    assert shown["other_labels"].startswith(f"{p.other_labels!r}:")
