@@ -18,7 +18,10 @@ it as one CSV and measures, on those same rows, in the same run:
    of labelling a 1,000,000-row CSV in chunks;
 6. ``model.classify(text)`` latency on a warm model, one complaint per call (median and p99).
 
-Every throughput figure is the median of ``--repeats`` runs, each in a fresh process. Benchmark
+Every throughput figure is the median of ``--repeats`` runs, each in a fresh process. The runs of
+compared parts alternate (library, baselines, library, ...; ``--jobs 1``, ``--jobs 2``, ...) and each
+ratio is the median of the per-repeat ratios of runs measured back to back, so a change in the
+machine's speed during the benchmark moves both sides of a ratio alike. Benchmark
 processes run with ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1`` and a threadpoolctl
 limit of one thread, so sections 1, 3, 4 and 6 are one-core figures. See ``benchmarks/README.md``.
 """
@@ -472,40 +475,58 @@ class Runner:
     def log(self, message: str) -> None:
         print(f"[{time.perf_counter() - self.t0:7.1f} s] {message}", file=sys.stderr, flush=True)
 
-    def repeat(self, part: str, **options: Any) -> list[dict[str, Any]]:
-        runs = []
+    def alternate(self, parts: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """``--repeats`` runs of each part, alternating (A B A B ...), so that a change in the
+        machine's speed during the benchmark falls on every part alike; returns the runs per part."""
+        runs: dict[str, list[dict[str, Any]]] = {part: [] for part in parts}
         for r in range(self.args.repeats):
-            self.log(f"{part}: run {r + 1}/{self.args.repeats}")
-            runs.append(run_part(part, self.workdir, **options))
+            for part, options in parts.items():
+                self.log(f"{part}: run {r + 1}/{self.args.repeats}")
+                runs[part].append(run_part(part, self.workdir, **options))
         return runs
 
-    def label(self, csv_path: Path, jobs: int, repeats: int, tag: str) -> dict[str, Any]:
-        runs = []
+    def label_once(self, csv_path: Path, jobs: int, tag: str) -> dict[str, Any]:
+        out = self.workdir / f"labelled_{tag}_{jobs}.csv"
+        summary = self.workdir / f"summary_{tag}_{jobs}.json"
+        cmd = [sys.executable, "-m", "maladmin_nlp", "label", str(csv_path), "-o", str(out),
+               "--text-column", TEXT_COLUMN, "--jobs", str(jobs), "--quiet", "--summary", str(summary)]
+        res = run_tree(cmd, _worker_env())
+        info = json.loads(summary.read_text(encoding="utf-8"))
+        res["rows"] = info["rows"]
+        res["rows_per_s"] = info["rows"] / res["wall_s"]
+        res["summary_rows_per_s"] = info["rows_per_second"]
+        res["labelled"] = info["rows"] - info.get("unlabelled", 0)
+        out.unlink()
+        summary.unlink()
+        return res
+
+    def label(self, csv_path: Path, jobs_values: list[int], repeats: int, tag: str) -> dict[int, dict[str, Any]]:
+        """``label`` with each ``--jobs`` value, ``repeats`` times, alternating between the values."""
+        runs: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in jobs_values}
         for r in range(repeats):
-            self.log(f"label {tag} --jobs {jobs}: run {r + 1}/{repeats}")
-            out = self.workdir / f"labelled_{tag}_{jobs}.csv"
-            summary = self.workdir / f"summary_{tag}_{jobs}.json"
-            cmd = [sys.executable, "-m", "maladmin_nlp", "label", str(csv_path), "-o", str(out),
-                   "--text-column", TEXT_COLUMN, "--jobs", str(jobs), "--quiet", "--summary", str(summary)]
-            res = run_tree(cmd, _worker_env())
-            info = json.loads(summary.read_text(encoding="utf-8"))
-            res["rows"] = info["rows"]
-            res["rows_per_s"] = info["rows"] / res["wall_s"]
-            res["summary_rows_per_s"] = info["rows_per_second"]
-            res["labelled"] = info["rows"] - info.get("unlabelled", 0)
-            out.unlink()
-            summary.unlink()
-            runs.append(res)
-        return {
-            "jobs": jobs,
-            "rows_per_s": _median([x["rows_per_s"] for x in runs]),
-            "summary_rows_per_s": _median([x["summary_rows_per_s"] for x in runs]),
-            "rows_per_cpu_s": _median([x["rows"] / x["cpu_s"] for x in runs]),
-            "peak_rss_mb": max(x["peak_rss_mb"] for x in runs),
-            "peak_anon_mb": max(x["peak_anon_mb"] for x in runs),
-            "sum_vmhwm_mb": max(x["sum_vmhwm_mb"] for x in runs),
-            "runs": runs,
-        }
+            for jobs in jobs_values:
+                self.log(f"label {tag} --jobs {jobs}: run {r + 1}/{repeats}")
+                runs[jobs].append(self.label_once(csv_path, jobs, tag))
+        return {jobs: _label_figures(jobs, of_jobs) for jobs, of_jobs in runs.items()}
+
+
+def _paired_speedup(a: list[dict[str, Any]], b: list[dict[str, Any]], key_a: str, key_b: str) -> float:
+    """Median over the repeats of ``a``'s rows/s over ``b``'s, each run of ``a`` with the run of ``b``
+    measured right after it; ``key_a``/``key_b`` name each run's seconds for its ``rows``."""
+    return _median([(x["rows"] / x[key_a]) / (y["rows"] / y[key_b]) for x, y in zip(a, b)])
+
+
+def _label_figures(jobs: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "jobs": jobs,
+        "rows_per_s": _median([x["rows_per_s"] for x in runs]),
+        "summary_rows_per_s": _median([x["summary_rows_per_s"] for x in runs]),
+        "rows_per_cpu_s": _median([x["rows"] / x["cpu_s"] for x in runs]),
+        "peak_rss_mb": max(x["peak_rss_mb"] for x in runs),
+        "peak_anon_mb": max(x["peak_anon_mb"] for x in runs),
+        "sum_vmhwm_mb": max(x["sum_vmhwm_mb"] for x in runs),
+        "runs": runs,
+    }
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -522,27 +543,29 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     # the calls are spread over the library runs; a small archive gets fewer calls (at least 1,000)
     total_calls = min(args.latency_calls, max(1000, args.rows))
     calls = -(-total_calls // args.repeats)
-    library_runs = runner.repeat("library", calls=calls, warmup=args.latency_warmup)
-    baseline_runs = runner.repeat("baselines")
+    paired = runner.alternate({"library": {"calls": calls, "warmup": args.latency_warmup}, "baselines": {}})
+    library_runs, baseline_runs = paired["library"], paired["baselines"]
     library = {**_rates(library_runs), "peak_rss_mb": max(x["peak_rss_mb"] for x in library_runs)}
     naive, floor = _rates(baseline_runs, "naive_"), _rates(baseline_runs, "floor_")
+    # each ratio is the median of the per-repeat ratios (library run r / baselines run r, back to back)
     ratios = {}
     for unit in ("s", "cpu_s"):
         suffix = "" if unit == "s" else "_cpu"
         for phase in ("cold", "warm"):
-            key = f"{phase}_rows_per_{unit}"
-            ratios[f"library_over_naive_{phase}{suffix}"] = library[key] / naive[key]
-            ratios[f"library_over_floor_{phase}{suffix}"] = library[key] / floor[key]
+            for other in ("naive", "floor"):
+                ratios[f"library_over_{other}_{phase}{suffix}"] = _paired_speedup(
+                    library_runs, baseline_runs, f"{phase}_{unit}", f"{other}_{phase}_{unit}"
+                )
 
-    label1 = runner.label(workdir / "rows.csv", 1, args.repeats, "rows")
-    label2 = runner.label(workdir / "rows.csv", 2, args.repeats, "rows")
+    by_jobs = runner.label(workdir / "rows.csv", [1, 2], args.repeats, "rows")
+    label1, label2 = by_jobs[1], by_jobs[2]
     label = {
         "command": f"python -m maladmin_nlp label rows.csv -o out.csv --text-column {TEXT_COLUMN} --jobs J "
                    "--quiet --summary s.json (the maladmin-nlp entry point)",
         "rss_method": RSS_METHOD,
         "jobs1": label1,
         "jobs2": label2,
-        "speedup_jobs2_over_jobs1": label2["rows_per_s"] / label1["rows_per_s"],
+        "speedup_jobs2_over_jobs1": _paired_speedup(label2["runs"], label1["runs"], "wall_s", "wall_s"),
     }
 
     wall = [t for x in library_runs for t in x.pop("latency_wall_s")]
@@ -594,8 +617,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         big = workdir / "million.csv"
         million_archive = write_archive(big, archive_rows(pool, 1_000_000, args.seed + 1))
         million = {"skipped": False, "archive": million_archive, "rss_method": RSS_METHOD}
-        for jobs in args.million_jobs:
-            million[f"jobs{jobs}"] = runner.label(big, jobs, 1, "million")
+        for jobs, figures in runner.label(big, args.million_jobs, 1, "million").items():
+            million[f"jobs{jobs}"] = figures
         big.unlink()
 
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
