@@ -66,7 +66,9 @@ class NgramIndex:
     """A vocabulary's n-grams as integer keys, so a batch is looked up with NumPy.
 
     Each distinct token of the vocabulary's terms gets an id; an n-gram's key is its token ids
-    read as the digits of a base-``n_tokens`` number. :func:`word_tfidf_rows` then looks up each
+    read as the digits of a base-2**21 number (up to 2 million tokens and 3-grams; a larger
+    vocabulary raises ``ValueError``, and :class:`~maladmin_nlp.compact.CompactModel` then looks
+    n-grams up as strings). :func:`word_tfidf_rows` then looks up each
     token once (one ``dict.get`` per token) and finds every n-gram's column with
     :func:`numpy.searchsorted` on the keys, instead of joining each n-gram into a string and
     hashing it: on preprocessed complaints with word 1-2-grams that is about half the
@@ -92,11 +94,12 @@ class NgramIndex:
         tokens = " ".join(terms).split(" ") if terms else []  # every term's tokens, in order
         self.token_ids: dict[str, int] = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
         self.n_tokens = len(self.token_ids)
+        self._base = base = _KEY_BASE
         lengths = np.fromiter(map(str.count, terms, repeat(" ")), dtype=np.int64, count=len(terms)) + 1
         self.max_n = int(lengths.max(initial=0))
-        if self.n_tokens >= _KEY_BASE or self.max_n > _MAX_KEY_N:
+        if self.n_tokens >= base or self.max_n > _MAX_KEY_N:
             raise ValueError(
-                f"NgramIndex holds up to {_KEY_BASE - 1:,} distinct tokens and {_MAX_KEY_N}-grams; this "
+                f"NgramIndex holds up to {base - 1:,} distinct tokens and {_MAX_KEY_N}-grams; this "
                 f"vocabulary has {self.n_tokens:,} tokens and {self.max_n}-grams. Pass vocabulary.get instead."
             )
         flat = np.fromiter(map(self.token_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
@@ -107,7 +110,7 @@ class NgramIndex:
             of_n = np.flatnonzero(lengths == n)
             key = np.zeros(len(of_n), dtype=np.int64)
             for i in range(n):
-                key = key * _KEY_BASE + flat[starts[of_n] + i]
+                key = key * base + flat[starts[of_n] + i]
             order = np.argsort(key, kind="stable")
             self._tables[n] = (key[order], columns[of_n][order])
         self._unigram_columns = np.full(self.n_tokens + 1, -1, dtype=np.int64)
@@ -131,7 +134,7 @@ class NgramIndex:
         at = np.flatnonzero(known)
         key = token_ids[at]
         for i in range(1, n):
-            key = key * _KEY_BASE + token_ids[at + i]
+            key = key * self._base + token_ids[at + i]
         sorted_keys, sorted_columns = table
         pos = np.searchsorted(sorted_keys, key)
         np.minimum(pos, len(sorted_keys) - 1, out=pos)
