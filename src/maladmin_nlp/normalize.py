@@ -448,7 +448,8 @@ _REACH = {
 }
 _RUN_RE = re.compile(r"\d+")
 # ASCII digits -> b"1", every other byte -> b"0": the digit runs of ASCII text are then found with
-# bytes.find (memchr), about 5x faster than a regular expression, which tries every position
+# bytes.find (memchr) instead of a regular expression, which tries every position: 8.3 -> 5.1 us
+# per archive text (measured, benchmarks/README.md)
 _DIGIT_BYTES = bytes(49 if 48 <= b <= 57 else 48 for b in range(256))
 
 
