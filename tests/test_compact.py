@@ -269,3 +269,26 @@ def test_a_vocabulary_too_large_for_an_ngram_index_falls_back_to_string_lookups(
     compact = CompactModel.from_estimator(fitted)
     np.testing.assert_array_equal(compact.predict_proba(texts), expected)
     assert compact.__dict__["_lookup"] == compact.vocabulary.get
+
+
+def test_threads_building_the_ngram_index_at_once_agree(fitted, small):
+    import threading
+
+    texts = small[0][:200]
+    expected = CompactModel.from_estimator(fitted).predict_proba(texts)
+    compact = CompactModel.from_estimator(fitted)  # no index yet: every thread may build it
+    barrier = threading.Barrier(4)
+    results = {}
+
+    def work(k):
+        barrier.wait()
+        results[k] = compact.predict_proba(texts)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4
+    for got in results.values():
+        np.testing.assert_array_equal(got, expected)
