@@ -94,16 +94,7 @@ def test_equals_sklearn_on_random_token_documents(token_lists):
 
 
 def _rows_with_index(vec, docs):
-    return word_tfidf_rows(
-        docs,
-        NgramIndex(vec.vocabulary_),
-        len(vec.vocabulary_),
-        ngram_range=vec.ngram_range,
-        idf=vec.idf_ if vec.use_idf else None,
-        sublinear_tf=vec.sublinear_tf,
-        norm=vec.norm,
-        dtype=vec.dtype,
-    ).tocsr()
+    return word_tfidf_transform(vec, docs, lookup=NgramIndex(vec.vocabulary_))
 
 
 def _assert_same(got, expected):

@@ -270,7 +270,9 @@ def word_tfidf_rows(
     return Rows(indptr, indices, data, (n_docs, n_features))
 
 
-def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_matrix:
+def word_tfidf_transform(
+    vectorizer: TfidfVectorizer, docs: Sequence[str], lookup: NgramIndex | None = None
+) -> sp.csr_matrix:
     """``vectorizer.transform(docs)`` for whitespace-tokenised documents, faster.
 
     Parameters
@@ -280,6 +282,9 @@ def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp
     docs : sequence of str
         Space-separated tokens, as :class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor`
         returns them.
+    lookup : NgramIndex, default=None
+        An index of ``vectorizer.vocabulary_``, to reuse across calls; None looks n-grams up
+        with ``vocabulary_.get``. The result is the same.
 
     Returns
     -------
@@ -298,7 +303,7 @@ def word_tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp
     """
     return word_tfidf_rows(
         docs,
-        vectorizer.vocabulary_.get,
+        vectorizer.vocabulary_.get if lookup is None else lookup,
         len(vectorizer.vocabulary_),
         ngram_range=vectorizer.ngram_range,
         idf=vectorizer.idf_ if vectorizer.use_idf else None,
