@@ -237,3 +237,45 @@ def test_digit_runs_are_the_regex_runs(text, data):
     regions = [(a, b) for a, b in pairwise(cuts) if data.draw(st.booleans()) or len(cuts) == 2]
     expected = [m.span() for start, end in regions for m in pattern.finditer(text, start, end)]
     assert _digit_runs(text, regions) == expected
+
+
+# pieces that exercise every masking and entity pattern, their keywords and what stops them
+_PII_PIECES = [
+    *" 0123456789", ".", "-", " ", "  ", "(", ")", "+", ",", "/", "\n", "é", "٣",
+    "08", "0812", "62", "+62", "(+62)", "(021)", "0274", "3456", "7890", "16", "2024", "1.250.000", "300rb",
+    "3578011203850002", "3578 0112 0385 0002", "rek", "no rek", "norek", "rekening", "bri", "BCA", "a.n.",
+    "a/n", "atas nama", "nik", "NIK", "kk", "ktp", "hp", "wa", "telp", "rp", "ribu", "jt", "tgl",
+    "B", "AB", "ab", "DK", "L", "S", "D", "rt", "rw", "no", "xyz", "XYZ", "cd", "dan", "motor", "plat",
+    "hari", "bulan", "jam", "januari", "dua", "lima", "ratus", "minggu", "x", "siti@contoh.id", "@",
+]  # fmt: skip
+
+
+def _whole_text_mask(text, ph):
+    """mask_pii as plain whole-text substitutions, without its digit windows and gates."""
+    from maladmin_nlp import normalize as n
+
+    text = n._EMAIL_RE.sub(ph["email"], text)
+    text = n._ACCOUNT_RE.sub(lambda m: n._account_sub(m, ph["rekening"]), text)
+    text = n._NIK_PHONE_RE.sub(lambda m: ph["nik"] if m.group("nik") else ph["telepon"], text)
+    text = n._NIK_KEYWORD_RE.sub(lambda m: m.group("kw") + ph["nik"], text)
+    return n._PLATE_RE.sub(lambda m: n._plate_sub(m, ph["nopol"]), text)
+
+
+def _whole_text_entities(text):
+    from maladmin_nlp import normalize as n
+
+    return n._WORD_ENTITY_RE.sub(n._entity_repl, n._NUMERIC_RE.sub(n._entity_repl, text))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PII_PIECES), max_size=40).map("".join))
+def test_masking_and_entities_equal_whole_text_substitution(text):
+    """mask_pii searches each pattern only near digits, after cheap gates (enough digits, an
+    account keyword, a plate code before a short number): it must give what substituting each
+    pattern over the whole text gives. The same for replace_entities, up to whitespace."""
+    from maladmin_nlp.normalize import PII_PLACEHOLDERS
+
+    assert mask_pii(text) == _whole_text_mask(text, PII_PLACEHOLDERS)
+    assert mask_pii(text, PII_TOKENS) == _whole_text_mask(text, PII_TOKENS)
+    lower = text.lower()
+    assert replace_entities(lower).split() == _whole_text_entities(lower).split()
