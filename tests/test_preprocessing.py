@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
@@ -210,3 +210,26 @@ def test_analyze_and_process_agree_whatever_was_cached_first(clean, texts):
     # and again, from warm caches
     assert [analyze_first.analyze(t) for t in texts] == pairs_a
     assert [process_first.process(t) for t in texts] == tokens_b
+
+
+_MARKUP_PIECES = ["<b>", "</b>", "<", "b>", "&amp;", "&lt;", "&", "lt;", "&NBSP;", "\u200b", "\x8f", "http", ":", "/",
+                  "://x.id/a", "www.", "\\n", "\\", "é", "Ã", "😡", "saya", "tidak", "dilayani", "05", "NIK",
+                  "3578011203850002", "dua", "minggu", " ", "  ", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@example(["<\u200bb>x saya", "htt\u200bp://x.id/a tidak", "&amp;lt;b&amp;gt;x"])  # uncovered by clean-up
+@given(st.lists(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=30).map("".join), min_size=1, max_size=6))
+def test_documents_with_markup_match_clean_text_whatever_is_cached(texts):
+    """Markup that clean-up may uncover sends a document down the path that repeats clean_text's
+    passes, its tail taken chunk by chunk from the cache: the tokens must be those of clean_text
+    on the whole document, from cold and from warm caches."""
+    from maladmin_nlp.normalize import _mask_and_tag, clean_text
+
+    pre = IndonesianPreprocessor().fit([])
+    reference = IndonesianPreprocessor().fit([])
+    caches = reference._caches()
+    expected = [reference._finish(_mask_and_tag(clean_text(t), True, True, True), caches) for t in texts]
+    assert pre.transform(texts) == expected
+    assert pre.transform(texts) == expected
+    assert [" ".join(token for token, _ in pre.analyze(t)) for t in texts] == expected

@@ -24,6 +24,7 @@ from typing import Any
 
 from .normalize import (
     _DIGIT_RE,
+    _MAX_PASSES,
     _NUMBER_WORDS,
     _WORD_RE,
     MAX_CHARS,
@@ -31,7 +32,6 @@ from .normalize import (
     _clean_tail,
     _mask_and_tag,
     _may_hold_markup,
-    clean_text,
     load_stem_exceptions,
 )
 from .stemming import CachedStemmer, StemGate
@@ -247,7 +247,7 @@ class TextPipeline:
         # clean_text's remaining steps work chunk by chunk, so they are cached per raw chunk
         head = _clean_head(text) if self.clean else ""
         if not self.clean or _may_hold_markup(head):
-            return self._finish(self._normalized_whole(text), caches)
+            return self._finish(self._normalized_whole(text, head, caches), caches)
         chunks = head.split()
         try:
             # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
@@ -264,12 +264,24 @@ class TextPipeline:
                 pass
         return self._finish(self._tagged(text), caches)
 
-    def _normalized_whole(self, text: str) -> str:
-        """Normalised text for the uncached paths: no clean-up, or markup that :func:`clean_text`
-        must see whole (rare). Masked and tagged, up to whitespace."""
+    def _normalized_whole(self, text: str, head: str, caches: _Caches, plain_tokens: bool = True) -> str:
+        """Normalised text for the paths that are not cached per document chunk: no clean-up, or
+        markup that clean-up may uncover (``head`` is ``_clean_head(text)``). Masked and tagged, up
+        to whitespace.
+
+        With clean-up, this is :func:`clean_text` with its tail cleaned chunk by chunk from the
+        cache (``_clean_tail`` works within chunks): a long pasted letter with a few odd characters
+        no longer runs the per-character tail over the whole text two or three times.
+        """
         if not self.clean:
             return _mask_and_tag(text.lower(), self.mask_pii, self.entities, False)
-        return _mask_and_tag(clean_text(text), self.mask_pii, self.entities, True)
+        cleaned = " ".join(self._clean_chunks(head.split(), caches, plain_tokens).split())
+        for _ in range(_MAX_PASSES):  # clean_text's passes until nothing changes
+            again = " ".join(self._clean_chunks(_clean_head(cleaned).split(), caches, plain_tokens).split())
+            if again == cleaned:
+                break
+            cleaned = again
+        return _mask_and_tag(cleaned, self.mask_pii, self.entities, True)
 
     def _tagged(self, cleaned: str) -> str:
         """Masked and tagged text of cleaned chunks joined by spaces, up to whitespace."""
@@ -340,7 +352,7 @@ class TextPipeline:
         text = doc[: self.max_chars]
         head = _clean_head(text) if self.clean else ""
         if not self.clean or _may_hold_markup(head):
-            return self._pairs(self._normalized_whole(text), caches)
+            return self._pairs(self._normalized_whole(text, head, caches, plain_tokens=False), caches)
         # as in process(): a document of plain chunks is its chunks' results joined
         raw = head.split()
         plain_pairs = caches.plain_pairs
