@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -173,6 +174,14 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default action, so that Python turns it into
+    KeyboardInterrupt. A test run started as a background job of a non-interactive shell inherits
+    SIGINT ignored, and the command, rightly, keeps ignoring it: the tests that send SIGINT would
+    then see a run that cannot be interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="session")
 def start_cli() -> Callable[..., subprocess.Popen[str]]:
     """Start the real command without waiting (``script=True`` uses the console script if installed)."""
@@ -185,6 +194,7 @@ def start_cli() -> Callable[..., subprocess.Popen[str]]:
             text=True,
             encoding="utf-8",
             env=cli_env(),
+            preexec_fn=_default_sigint if os.name == "posix" else None,
         )
 
     return start
