@@ -347,3 +347,28 @@ def test_bad_arguments_are_refused_before_loading_a_model(
 ) -> None:
     with pytest.raises(InputError, match=match):
         label_file(archive, tmp_path / "hasil.csv", model=tmp_path / "no_model_here.joblib", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"progress": False}, "progress must be a function that takes a Progress, or None"),
+        ({"progress": "bar"}, "progress must be a function"),
+        ({"jobs": 2.0}, r"jobs must be an int; got 2\.0 \(float\)"),
+        ({"jobs": True}, "jobs must be an int"),
+        ({"chunk_size": "500"}, "chunk_size must be an int"),
+    ],
+)
+@pytest.mark.parametrize("operation", ["label", "redact"])
+def test_arguments_of_the_wrong_type_are_refused_before_any_work(
+    archive: Path, tmp_path: Path, kwargs: dict[str, Any], match: str, operation: str
+) -> None:
+    # progress=False used to fail after the first chunk, leaving a partial output that the next run
+    # refused to overwrite without --resume or --restart
+    out = tmp_path / "hasil.csv"
+    with pytest.raises(TypeError, match=match):
+        if operation == "label":
+            label_file(archive, out, model=tmp_path / "no_model_here.joblib", **kwargs)
+        else:
+            redact_file(archive, out, **kwargs)
+    assert not out.exists() and not partial_path(out).exists()

@@ -37,6 +37,7 @@ import logging
 import math
 import multiprocessing
 import multiprocessing.connection
+import numbers
 import os
 import shutil
 import signal
@@ -584,9 +585,21 @@ def _added_names(columns: Sequence[str], added: Sequence[str]) -> list[str]:
 
 
 def _check_args(
-    src: Path, dest: Path, jobs: int, chunk_size: int, output_format: str | None
+    src: Path,
+    dest: Path,
+    jobs: int,
+    chunk_size: int,
+    output_format: str | None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> tuple[int, str]:
     """Cheap checks of the arguments, before any model is loaded; returns (jobs, output format)."""
+    for name, value in (("jobs", jobs), ("chunk_size", chunk_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int; got {value!r} ({type(value).__name__})")
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            f"progress must be a function that takes a Progress, or None for no progress report; got {progress!r}"
+        )
     if jobs < 0:
         raise InputError(f"jobs must be 0 (one per CPU) or more; got {jobs}")
     if chunk_size < 1:
@@ -597,7 +610,7 @@ def _check_args(
     if not src.is_file():
         raise FileNotFoundError(f"input file not found: {src}")
     _check_output_location(dest)
-    return jobs or os.cpu_count() or 1, out_fmt
+    return int(jobs) or os.cpu_count() or 1, out_fmt
 
 
 def _check_output_location(dest: Path) -> None:
@@ -667,7 +680,7 @@ def _run(
 ) -> BatchSummary:
     start = time.monotonic()
     src, dest = Path(input_path), Path(output_path)
-    jobs, out_fmt = _check_args(src, dest, jobs, chunk_size, output_format)
+    jobs, out_fmt = _check_args(src, dest, jobs, chunk_size, output_format, progress)
     spath, ppath = state_path(dest), partial_path(dest)
     old_state = _read_state(spath) if spath.exists() else None
     if spath.exists() and restart:
@@ -1069,7 +1082,7 @@ def label_file(
     """
     from .persistence import load_model, read_card
 
-    n_jobs, _ = _check_args(Path(input_path), Path(output_path), jobs, chunk_size, output_format)
+    n_jobs, _ = _check_args(Path(input_path), Path(output_path), jobs, chunk_size, output_format, progress)
     loaded: Any = None
     if model is None or isinstance(model, (str, os.PathLike)):
         ref: tuple[str, Any] = ("path", None if model is None else str(Path(model).resolve()))
