@@ -13,10 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maladmin_nlp import ComplaintClassifier, ModelFormatError, ModelIntegrityError, load_model, save_model
+from maladmin_nlp import (
+    ComplaintClassifier,
+    IndonesianPreprocessor,
+    ModelFormatError,
+    ModelIntegrityError,
+    load_model,
+    normalize,
+    save_model,
+)
 from maladmin_nlp.compact import CompactModel, compact_unsupported_reason
 from maladmin_nlp.datasets import load_corpus
 from maladmin_nlp.persistence import compact_path, default_model_path
+from maladmin_nlp.text_pipeline import TextPipeline
 
 needs_default_model = pytest.mark.skipif(not default_model_path().exists(), reason="default model not built")
 
@@ -292,3 +301,44 @@ def test_threads_building_the_ngram_index_at_once_agree(fitted, small):
     assert len(results) == 4
     for got in results.values():
         np.testing.assert_array_equal(got, expected)
+
+
+def _change_bundled_stem_exceptions(monkeypatch):
+    """Make the bundled stem exceptions those of an imagined later release (undone with ``monkeypatch``)."""
+    real = normalize._read_data_lines
+
+    def read(name):
+        lines = real(name)
+        if name == "stem_exceptions.tsv":
+            lines = [line for line in lines if not line.startswith("pelayanan\t")]
+            lines += ["pelayanan\tpelayanan", "dilayani\tdilayani", "belum\tsudah"]
+        return lines
+
+    monkeypatch.setattr(normalize, "_read_data_lines", read)
+    normalize.load_stem_exceptions.cache_clear()
+
+
+@pytest.fixture
+def restore_bundled_stem_exceptions():
+    yield
+    normalize.load_stem_exceptions.cache_clear()  # runs before monkeypatch's undo: cleared, not refilled
+
+
+@pytest.mark.usefixtures("restore_bundled_stem_exceptions")
+def test_a_saved_model_stems_as_trained_when_the_bundled_exceptions_change(fitted, small, tmp_path, monkeypatch):
+    texts = [*small[0][::9][:40], "KTP belum jadi, pelayanan lambat, tidak dilayani", "belum belum belum"]
+    path = save_model(fitted, tmp_path / "m.joblib")
+    before = fitted.predict_proba(texts)
+    state = load_model(path).pipeline.state()
+    assert state["stem_exceptions"]["pelayanan"] == "layan" and "belum" not in state["stem_exceptions"]
+
+    _change_bundled_stem_exceptions(monkeypatch)
+    # the change is real: a model fitted now stems by the new list
+    assert IndonesianPreprocessor().fit([]).transform(["pelayanan belum dilayani"]) == ["pelayanan sudah dilayani"]
+    for model in (load_model(path), load_model(path, estimator=True), fitted):
+        np.testing.assert_allclose(model.predict_proba(texts), before, rtol=0, atol=1e-12)
+    assert load_model(path).pipeline.process("pelayanan belum dilayani") == "layan belum layan"
+    # a state written before the list was saved with it follows the bundled list
+    old = TextPipeline.from_state({k: v for k, v in state.items() if k != "stem_exceptions"})
+    assert old.process("pelayanan belum dilayani") == "pelayanan sudah dilayani"
+    assert TextPipeline.from_state(state).state() == state

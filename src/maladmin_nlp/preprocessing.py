@@ -21,7 +21,7 @@ from typing import Any
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .normalize import MAX_CHARS, load_courtesy_words, load_slang_lexicon, load_stopwords
+from .normalize import MAX_CHARS, load_courtesy_words, load_slang_lexicon, load_stem_exceptions, load_stopwords
 from .text_pipeline import TextPipeline, check_documents
 
 __all__ = ["IndonesianPreprocessor", "check_documents"]
@@ -67,6 +67,9 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator, TextPipeline):
         The slang lexicon in use.
     stopwords_ : frozenset of str
         The stopwords in use.
+    stem_exceptions_ : dict of str to str
+        Word -> stem overrides applied before Sastrawi (the bundled list, copied at fit time so
+        that a fitted or saved model is not changed by a later release's list).
 
     Examples
     --------
@@ -116,6 +119,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator, TextPipeline):
             (w.lower() for w in self.stopwords) if self.stopwords is not None else load_stopwords()
         )
         self.stopwords_ = stopwords | load_courtesy_words() if self.remove_courtesy else stopwords
+        self.stem_exceptions_ = dict(load_stem_exceptions())
         self._reset_cache()
         return self
 

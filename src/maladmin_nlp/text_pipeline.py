@@ -144,9 +144,10 @@ class NotFittedPipelineError(RuntimeError):
 class TextPipeline:
     """Clean, mask, normalise, filter and stem complaint texts with a fixed lexicon and stopword set.
 
-    The fitted state is ``lexicon_`` (slang -> standard form) and ``stopwords_``; the switches are
-    the attributes of the same names as :class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor`'s
-    parameters. Build one with :meth:`from_state`, or fit an ``IndonesianPreprocessor`` (a subclass).
+    The fitted state is ``lexicon_`` (slang -> standard form), ``stopwords_`` and
+    ``stem_exceptions_``; the switches are the attributes of the same names as
+    :class:`~maladmin_nlp.preprocessing.IndonesianPreprocessor`'s parameters. Build one with
+    :meth:`from_state`, or fit an ``IndonesianPreprocessor`` (a subclass).
 
     Attributes
     ----------
@@ -154,6 +155,11 @@ class TextPipeline:
         Slang and abbreviations -> standard words.
     stopwords_ : frozenset of str
         Words dropped (courtesy formulas included when they are removed).
+    stem_exceptions_ : dict of str to str
+        Words stemmed by this list instead of by Sastrawi (the bundled
+        :func:`~maladmin_nlp.normalize.load_stem_exceptions` when fitted). It is part of the
+        state, so a saved model keeps stemming as it was trained when a later release changes the
+        bundled list. A pipeline pickled or a state written without it uses the bundled list.
     """
 
     clean: bool = True
@@ -166,6 +172,7 @@ class TextPipeline:
     stem_gate: StemGate | None = None
     lexicon_: dict[str, str]
     stopwords_: frozenset[str]
+    stem_exceptions_: dict[str, str]
 
     _STATE_FLAGS = ("clean", "mask_pii", "entities", "remove_stopwords", "stem")
 
@@ -176,9 +183,10 @@ class TextPipeline:
         Parameters
         ----------
         state : mapping
-            ``lexicon`` (mapping), ``stopwords`` (list) and optionally the switches ``clean``,
-            ``mask_pii``, ``entities``, ``remove_stopwords``, ``stem`` (default True),
-            ``max_chars`` and ``cache_size``.
+            ``lexicon`` (mapping), ``stopwords`` (list) and optionally ``stem_exceptions``
+            (mapping; default the bundled list), the switches ``clean``, ``mask_pii``,
+            ``entities``, ``remove_stopwords``, ``stem`` (default True), ``max_chars`` and
+            ``cache_size``.
         """
         pipe = cls.__new__(cls)
         for name in cls._STATE_FLAGS:
@@ -193,6 +201,9 @@ class TextPipeline:
         pipe.cache_size = cache_size
         pipe.lexicon_ = {str(k): str(v) for k, v in dict(state["lexicon"]).items()}
         pipe.stopwords_ = frozenset(str(w) for w in state["stopwords"])
+        exceptions = state.get("stem_exceptions")
+        if exceptions is not None:
+            pipe.stem_exceptions_ = {str(k): str(v) for k, v in dict(exceptions).items()}
         pipe._reset_cache()
         return pipe
 
@@ -204,7 +215,13 @@ class TextPipeline:
         out["cache_size"] = int(self.cache_size)
         out["lexicon"] = dict(sorted(self.lexicon_.items()))
         out["stopwords"] = sorted(self.stopwords_)
+        out["stem_exceptions"] = dict(sorted(self._stem_exceptions().items()))
         return out
+
+    def _stem_exceptions(self) -> dict[str, str]:
+        """``stem_exceptions_``, or the bundled list for a pipeline fitted or saved without one."""
+        found: dict[str, str] | None = self.__dict__.get("stem_exceptions_")
+        return load_stem_exceptions() if found is None else found
 
     def restrict_stemming(self, terms: Iterable[str] | None) -> None:
         """Stem only the words whose stem could be one of ``terms`` (a model's vocabulary).
@@ -214,7 +231,7 @@ class TextPipeline:
         as they are in this pipeline's output, which saves Sastrawi's rule search on names and
         typos. ``None`` stems every word again. The caches are emptied.
         """
-        self.stem_gate = None if terms is None else StemGate(terms, load_stem_exceptions())
+        self.stem_gate = None if terms is None else StemGate(terms, self._stem_exceptions())
         self._reset_cache()
 
     def _check_fitted(self) -> None:
@@ -444,7 +461,7 @@ class TextPipeline:
         stemmer = self.__dict__.get("_stemmer_obj")
         if stemmer is None:
             stemmer = self.__dict__["_stemmer_obj"] = CachedStemmer(
-                max_size=self.cache_size, exceptions=load_stem_exceptions()
+                max_size=self.cache_size, exceptions=self._stem_exceptions()
             )
         return stemmer
 
