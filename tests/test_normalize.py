@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maladmin_nlp import redact
@@ -247,6 +247,7 @@ _PII_PIECES = [
     "a/n", "atas nama", "nik", "NIK", "kk", "ktp", "hp", "wa", "telp", "rp", "ribu", "jt", "tgl",
     "B", "AB", "ab", "DK", "L", "S", "D", "rt", "rw", "no", "xyz", "XYZ", "cd", "dan", "motor", "plat",
     "hari", "bulan", "jam", "januari", "dua", "lima", "ratus", "minggu", "x", "siti@contoh.id", "@",
+    "nisn", "NISN", "0087341265", "35.78.050.002.009-0970.0", "3578-LT-10102020-0043", "LT", "12345678901234567",
 ]  # fmt: skip
 
 
@@ -255,6 +256,7 @@ def _whole_text_mask(text, ph):
     from maladmin_nlp import normalize as n
 
     text = n._EMAIL_RE.sub(ph["email"], text)
+    text = n._IDENTITY_RE.sub(lambda m: (m.group("kw") or "") + ph["identitas"], text)
     text = n._ACCOUNT_RE.sub(lambda m: n._account_sub(m, ph["rekening"]), text)
     text = n._NIK_PHONE_RE.sub(lambda m: ph["nik"] if m.group("nik") else ph["telepon"], text)
     text = n._NIK_KEYWORD_RE.sub(lambda m: m.group("kw") + ph["nik"], text)
@@ -269,6 +271,8 @@ def _whole_text_entities(text):
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(_PII_PIECES), max_size=40).map("".join))
+@example("nomor NISN anak saya: 0087341265, adiknya nisn0112345678")  # the keyword up to 15 characters away
+@example("NOP no35-78-090-004-006-0336-0 dan akta 3578-LT-10102020-0043")
 def test_masking_and_entities_equal_whole_text_substitution(text):
     """mask_pii searches each pattern only near digits, after cheap gates (enough digits, an
     account keyword, a plate code before a short number): it must give what substituting each

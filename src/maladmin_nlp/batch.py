@@ -1153,7 +1153,7 @@ def redact_file(
     delimiter: str | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> BatchSummary:
-    """Mask personal data (NIK, phone, e-mail, account and plate numbers) in the text column(s).
+    """Mask personal data (NIK, phone, e-mail, account, plate and other identity numbers) in the text column(s).
 
     Same streaming, atomic and resumable I/O as :func:`label_file`; each text cell goes through
     :func:`maladmin_nlp.redact`, every other cell and the column order stay as they are, and no

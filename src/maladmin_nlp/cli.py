@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "redact",
-        "Mask personal data (NIK, phone, e-mail, account and plate numbers) in the text column(s).",
+        "Mask personal data (NIK, phone, e-mail, account, plate and other identity numbers) in the text column(s).",
         "  maladmin-nlp redact laporan.csv -o laporan_anonim.csv --text-column isi_laporan\n"
         "  maladmin-nlp redact arsip.jsonl -o bersih.jsonl --text-column isi --text-column kontak",
     )

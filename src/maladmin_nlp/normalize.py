@@ -52,6 +52,7 @@ PII_PLACEHOLDERS = {
     "email": "[EMAIL]",
     "rekening": "[REKENING]",
     "nopol": "[NOPOL]",
+    "identitas": "[IDENTITAS]",
 }
 """Readable placeholders used by :func:`redact`."""
 
@@ -298,6 +299,16 @@ _NIK_KEYWORD_RE = re.compile(
     r"(?P<num>\d(?:[ .-]?\d){11,19})(?!\d)",
     re.I,
 )
+# other identity numbers: a student's NISN (10 digits after its keyword), a PBB tax object number
+# (NOP, 18 digits grouped 2.2.3.3.3-4.1), a birth/death certificate number (3578-LT-10102020-0043),
+# and any run of 17+ digits (longer than a NIK: a mistyped NIK, a membership or reference number)
+_IDENTITY_RE = re.compile(
+    r"(?<![a-z])(?P<kw>nisn(?![a-z])[^\d\n]{0,15}?)\d{10}(?!\d)"
+    r"|(?<!\d)\d{2}[.-]\d{2}[.-]\d{3}[.-]\d{3}[.-]\d{3}[.-]\d{4}[.-]\d(?!\d)"
+    r"|(?<![a-z0-9])\d{4}-[a-z]{2}-\d{8}-\d{4}(?!\d)"
+    r"|(?<!\d)\d{17,}",
+    re.I,
+)
 # vehicle plates: region code (1-2 letters), 1-4 digits, 1-3 letters; code and suffix are checked in Python
 _PLATE_RE = re.compile(
     r"(?<![A-Za-z0-9])(?P<code>[A-Za-z]{1,2})[ .-]?(?P<num>\d{1,4})[ .-]?(?P<suffix>[A-Za-z]{1,3})\b"
@@ -368,20 +379,23 @@ def _plate_sub(match: re.Match[str], placeholder: str) -> str:
 def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
     """Replace personal data with placeholders.
 
-    Masks, in this order: e-mail addresses, bank account numbers (after ``rek``,
-    ``rekening``, ``no rek``, ``norek`` or a bank's name such as ``BRI`` or ``Bank Jatim``, or
-    before ``a.n.``/``atas nama``), 16-digit NIK/KK numbers (also grouped with spaces, dots or
-    dashes), phone numbers (``08..``, ``+62..``, ``(+62)..``, ``62..``, landlines with an area
-    code such as ``(021) 5551234`` or ``0274 512345``), NIK/KK numbers of any length right after
-    ``NIK``/``KK``, and vehicle plates (``B 1234 XYZ``, ``AB1234CD``, ``B-1234-XYZ``). Dates,
-    money amounts and RT/RW numbers are left alone.
+    Masks, in this order: e-mail addresses; identity numbers other than NIK (a student's ``NISN``,
+    a PBB tax object number such as ``35.78.050.002.009-0970.0``, a birth or death certificate
+    number such as ``3578-LT-10102020-0043``, any run of 17 or more digits); bank account numbers
+    (after ``rek``, ``rekening``, ``no rek``, ``norek`` or a bank's name such as ``BRI`` or
+    ``Bank Jatim``, or before ``a.n.``/``atas nama``); 16-digit NIK/KK numbers (also grouped with
+    spaces, dots or dashes); phone numbers (``08..``, ``+62..``, ``(+62)..``, ``62..``, landlines
+    with an area code such as ``(021) 5551234`` or ``0274 512345``); NIK/KK numbers of any length
+    right after ``NIK``/``KK``; and vehicle plates (``B 1234 XYZ``, ``AB1234CD``, ``B-1234-XYZ``).
+    Dates, money amounts and RT/RW numbers are left alone.
 
     Parameters
     ----------
     text : str
         Text to mask (any case).
     placeholders : mapping of str to str, default=None
-        Replacement per kind (``nik``, ``telepon``, ``email``, ``rekening``, ``nopol``).
+        Replacement per kind (``nik``, ``telepon``, ``email``, ``rekening``, ``nopol``,
+        ``identitas``).
         Defaults to :data:`PII_PLACEHOLDERS`.
 
     Returns
@@ -414,6 +428,11 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
     six_digits = n_digits >= 6 and any(
         _SIX_DIGITS_RE.search(text, start, end) for start, end in _windows(runs, 2, 2, len(text))
     )
+    # first, so that a NOP or a 17+ digit number after "bank" or before "a.n." is not taken for an account
+    if _may_hold_identity(runs):
+        # (the gates below were computed before and may stay true: they only ever skip a search)
+        identity = ph["identitas"]
+        text, runs = _sub_near_digits(_IDENTITY_RE, lambda m: (m.group("kw") or "") + identity, text, runs, "identity")
     if six_digits and _has_account_hint(text):
         rekening = ph["rekening"]
         text, runs = _sub_near_digits(_ACCOUNT_RE, lambda m: _account_sub(m, rekening), text, runs, "account")
@@ -427,6 +446,25 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
     if _may_hold_plate(text, runs):
         text, runs = _sub_near_digits(_PLATE_RE, lambda m: _plate_sub(m, nopol), text, runs, "plate")
     return text, runs
+
+
+_NOP_RUNS = [2, 2, 3, 3, 3, 4, 1]
+
+
+def _may_hold_identity(runs: list[tuple[int, int]]) -> bool:
+    """False when ``_IDENTITY_RE`` cannot match a text with these digit runs.
+
+    Each of its numbers is made of whole digit runs: a NISN is a run of exactly 10 digits, a long
+    number a run of 17 or more, a certificate number holds a run of 8 (its date), and a NOP is
+    seven runs of 2, 2, 3, 3, 3, 4 and 1 digits with one separator between each.
+    """
+    lengths = [end - start for start, end in runs]
+    for i, n in enumerate(lengths):
+        if n in (8, 10) or n >= 17:
+            return True
+        if n == 2 and lengths[i : i + 7] == _NOP_RUNS and runs[i + 6][1] - runs[i][0] == 24:
+            return True
+    return False
 
 
 # the code of a plate whose number starts where this pattern's search region ends
@@ -465,6 +503,8 @@ _REACH = {
     "nik_keyword": (48, 8),
     # code (<= 2) + separator before; separator + suffix (<= 3) + \b after
     "plate": (8, 10),
+    # "nisn" + gap (<= 15) before the number; a certificate number's letters are between its digits
+    "identity": (24, 4),
     # "rp.  " before; unit (<= 6 letters, months <= 9), "lebih"/"an" and separators after
     "numeric": (8, 24),
 }

@@ -37,8 +37,9 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator, TextPipeline):
         elongated letters (``lamaaaa`` -> ``lama``), reduplication (``jadi2`` -> ``jadi-jadi``).
         Lower-casing always happens.
     mask_pii : bool, default=True
-        Replace NIK/KK numbers, phone numbers, e-mails, bank accounts and vehicle plates with
-        ``<nik>``, ``<telepon>``, ``<email>``, ``<rekening>``, ``<nopol>``.
+        Replace NIK/KK numbers, phone numbers, e-mails, bank accounts, vehicle plates and other
+        identity numbers (NISN, PBB tax object and certificate numbers) with ``<nik>``,
+        ``<telepon>``, ``<email>``, ``<rekening>``, ``<nopol>``, ``<identitas>``.
     entities : bool, default=True
         Replace money amounts, durations, dates and other numbers with ``<uang>``, ``<durasi>``,
         ``<tanggal>``, ``<angka>``.
