@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -345,18 +344,10 @@ def test_a_saved_model_stems_as_trained_when_the_bundled_exceptions_change(fitte
     assert TextPipeline.from_state(state).state() == state
 
 
-# SHA-256 of the bundled stem exceptions (sorted word/stem pairs as JSON) the shipped default model
-# was trained with. Its files were saved before a model carried its own list, so it reads the bundled one.
-DEFAULT_MODEL_STEM_EXCEPTIONS_SHA256 = "b47f4bed589fb6d64442ed132de439f7423f613354e7c6f0ef36169d736ed584"
-
-
 @needs_default_model
-def test_the_default_model_stems_as_it_was_trained():
-    saved = load_model().pipeline.__dict__.get("stem_exceptions_")
-    if saved is not None:  # rebuilt since: the model carries its list and nothing bundled can change it
-        return
-    bundled = json.dumps(sorted(normalize.load_stem_exceptions().items())).encode()
-    assert hashlib.sha256(bundled).hexdigest() == DEFAULT_MODEL_STEM_EXCEPTIONS_SHA256, (
-        "stem_exceptions.tsv changed, but the shipped default model reads it at run time: rebuild the "
-        "model with `python benchmarks/model_selection.py` (it then saves its own list) or undo the change"
-    )
+def test_the_default_model_carries_its_own_preprocessing_lists():
+    # so that editing the bundled slang, stopword or stem-exception files cannot change the shipped model
+    estimator = load_model(estimator=True)
+    for pipeline in (load_model().pipeline, estimator.pipeline_.named_steps["preprocess"]):
+        assert {"lexicon_", "stopwords_", "stem_exceptions_"} <= set(vars(pipeline))
+        assert pipeline.stem_exceptions_["perbankan"] == "bank" and pipeline.lexicon_["gk"] == "tidak"
