@@ -321,7 +321,7 @@ def _change_bundled_stem_exceptions(monkeypatch):
 @pytest.fixture
 def restore_bundled_stem_exceptions():
     yield
-    normalize.load_stem_exceptions.cache_clear()  # runs before monkeypatch's undo: cleared, not refilled
+    normalize.load_stem_exceptions.cache_clear()  # the next call reads the real file again
 
 
 @pytest.mark.usefixtures("restore_bundled_stem_exceptions")
