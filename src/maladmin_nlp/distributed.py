@@ -7,10 +7,12 @@ DataFrame, one partition at a time, with exactly the per-row logic of :func:`mal
 input partition out, on an existing cluster (``scheduler="tcp://host:8786"``) or on a
 :class:`distributed.LocalCluster` it starts and stops.
 
-The model reaches each worker process once, never once per task: an in-memory model is sent with
-``client.scatter(model, broadcast=True)``; a model given by path (or the shipped default model) is
-loaded by each worker process from a path every worker can read, and cached in that process
-(:data:`_MODEL_CACHE`, keyed by path, size and modification time, at most two models).
+The model reaches each worker process once, never once per task. A model given by path (or the
+shipped default model) is loaded by each worker process from a path every worker can read, and cached
+in that process (:data:`_MODEL_CACHE`, keyed by path, size and modification time, at most two models).
+An in-memory model is carried by a worker plugin for the duration of :func:`label_files` (every
+worker, and every worker that joins or restarts meanwhile, unpickles it once); :func:`label_dataframe`,
+which is lazy, scatters it and lets each worker fetch it when it first runs a partition.
 
 Each part is written to a hidden temporary file in the output directory, synced, and renamed into
 place with :func:`os.replace`. A worker that dies mid-run loses only its unfinished parts; Dask
@@ -115,6 +117,42 @@ class _ModelRef:
     path: str | None
 
 
+@dataclass(frozen=True)
+class _ShippedRef:
+    """A model object installed on every worker by the plugin ``name`` (see :func:`_shipped_to_workers`)."""
+
+    name: str
+
+
+@contextlib.contextmanager
+def _shipped_to_workers(client: Any, model: Any) -> Iterator[_ShippedRef]:
+    """Install ``model`` on every worker of ``client`` for the duration of the block.
+
+    Every worker process unpickles it once, a worker that joins or is restarted meanwhile too; the
+    partition tasks carry only the plugin's name. The plugin is removed (and the model freed on the
+    workers) when the block ends, whatever happened in it.
+    """
+    from ._model_plugin import ModelPlugin
+
+    name = f"maladmin-nlp-model-{uuid.uuid4().hex}"
+    logger.debug("installing the model on every worker (plugin %s)", name)
+    try:
+        try:
+            client.register_plugin(ModelPlugin(name, model), name=name)
+        except Exception as exc:  # distributed re-raises a worker's unpickling error as a bare Exception
+            raise WorkerError(
+                f"the workers could not load the model object ({exc}). Each worker needs maladmin_nlp and "
+                f"the modules that define {type(model).__name__}, in the versions this machine has; or save "
+                "the model with save_model and pass model_path= (a path every worker can read)"
+            ) from exc
+        yield _ShippedRef(name)
+    finally:
+        try:
+            client.unregister_worker_plugin(name)
+        except Exception as exc:  # a lost cluster: the error that matters is the one in the block
+            logger.debug("could not remove plugin %s: %s", name, exc)
+
+
 class _ModelCache:
     """Models loaded in this process by :class:`_ModelRef`, the explicit per-process cache.
 
@@ -206,8 +244,10 @@ def _model_arg(model: Any, client: Any) -> Any:
         )
     if client is None:
         return model  # a local scheduler: the tasks share this process's model, nothing is shipped
-    logger.debug("scattering the model to every worker")
-    return client.scatter(model, broadcast=True)
+    # Not broadcast: Dask's active memory manager drops the copies no waiting task needs within
+    # seconds, so a broadcast is mostly undone before the graph is even submitted.
+    logger.debug("scattering the model")
+    return client.scatter(model)
 
 
 # --------------------------------------------------------------------------- per partition
@@ -226,6 +266,10 @@ def _label_partition(df: Any, text_column: str, names: Sequence[str], model: Any
 
     if isinstance(model, _ModelRef):
         model = _MODEL_CACHE.get(model.path)
+    elif isinstance(model, _ShippedRef):
+        from ._model_plugin import shipped_model
+
+        model = shipped_model(model.name)
     values = [_plain(v) for v in df[text_column].tolist()]
     results = _label_texts(model, [_text_of(v)[0] for v in values])
     scratch = BatchSummary("label", "", "", "", "", [text_column])
@@ -259,11 +303,11 @@ def _prepare(ddf: Any, text_column: str | None, *, source: str = "the input") ->
     return text_col, _added_names(columns, OUTPUT_COLUMNS)
 
 
-def _map(ddf: Any, text_col: str, names: list[str], model: Any, client: Any) -> Any:
+def _map(ddf: Any, text_col: str, names: list[str], model_arg: Any) -> Any:
     import pandas as pd
 
     meta = ddf._meta.assign(**{n: pd.Series(dtype=d) for n, d in zip(names, _OUTPUT_DTYPES, strict=True)})
-    return ddf.map_partitions(_label_partition, text_col, names, _model_arg(model, client), meta=meta)
+    return ddf.map_partitions(_label_partition, text_col, names, model_arg, meta=meta)
 
 
 def label_dataframe(ddf: Any, text_column: str | None, model: Any = None, *, client: Any = None) -> Any:
@@ -282,10 +326,12 @@ def label_dataframe(ddf: Any, text_column: str | None, model: Any = None, *, cli
     model : ComplaintClassifier, str, path-like or None, default=None
         A fitted model, or the path of a saved one (which every worker must be able to read), or
         None for the shipped default model. A path or None is loaded once per worker process and
-        cached there; a model object is sent once to every worker with
-        ``client.scatter(model, broadcast=True)`` when a distributed client is running, else used
-        in place by the local threaded scheduler. (With Dask's ``"processes"`` scheduler and no
-        client, pass a path: an object would be pickled into every task.)
+        cached there. A model object is scattered with ``client.scatter(model)`` when a distributed
+        client is running (each worker fetches it when it first runs a partition; Dask's active
+        memory manager may drop an idle copy, which costs another fetch, never a wrong row), else
+        used in place by the local threaded scheduler. (With Dask's ``"processes"`` scheduler and
+        no client, pass a path: an object would be pickled into every task.) :func:`label_files`
+        ships an object exactly once per worker process.
     client : distributed.Client, default=None
         The client to scatter a model object with; by default the current one, if any. The result
         must be computed on that client, while it runs.
@@ -322,7 +368,7 @@ def label_dataframe(ddf: Any, text_column: str | None, model: Any = None, *, cli
     """
     _require("dask.dataframe")
     text_col, names = _prepare(ddf, text_column)
-    return _map(ddf, text_col, names, model, client if client is not None else _default_client())
+    return _map(ddf, text_col, names, _model_arg(model, client if client is not None else _default_client()))
 
 
 # --------------------------------------------------------------------------- summary
@@ -728,8 +774,9 @@ def label_files(
     text_column : str, default=None
         Column with the complaint text; guessed from common names when not given.
     model : ComplaintClassifier, default=None
-        A fitted model in memory, sent once to every worker (``client.scatter(..., broadcast=True)``).
-        A path here is treated as ``model_path``.
+        A fitted model in memory, unpickled once by every worker process (a worker plugin carries
+        it for the duration of the call, to workers that join or restart meanwhile too). A path
+        here is treated as ``model_path``.
     model_path : str or path-like, default=None
         A model saved with :func:`~maladmin_nlp.save_model`, at a path every worker can read; each
         worker process loads it once and caches it. With neither ``model`` nor ``model_path``, the
@@ -832,9 +879,14 @@ def label_files(
         encoding=encoding,
         delimiter=delimiter,
     )
-    with _connect(scheduler, workers) as (client, where, grace):
+    with contextlib.ExitStack() as stack:
+        client, where, grace = stack.enter_context(_connect(scheduler, workers))
         summary.cluster = where
-        labelled = _map(ddf, text_col, names, model_spec, client)
+        if model_spec is None or isinstance(model_spec, (str, os.PathLike)):
+            model_arg = _model_arg(model_spec, client)
+        else:
+            model_arg = stack.enter_context(_shipped_to_workers(client, model_spec))
+        labelled = _map(ddf, text_col, names, model_arg)
         parts = labelled.to_delayed()
         targets = [out_dir / f"{_PART_PREFIX}{i:06d}.{out_fmt}" for i in range(len(parts))]
         logger.info("labelling %d partition(s) of %s on %s", len(parts), source, where)
