@@ -248,6 +248,7 @@ _PII_PIECES = [
     "B", "AB", "ab", "DK", "L", "S", "D", "rt", "rw", "no", "xyz", "XYZ", "cd", "dan", "motor", "plat",
     "hari", "bulan", "jam", "januari", "dua", "lima", "ratus", "minggu", "x", "siti@contoh.id", "@",
     "nisn", "NISN", "0087341265", "35.78.050.002.009-0970.0", "3578-LT-10102020-0043", "LT", "12345678901234567",
+    "nib", "NIB", "11.29.10.06.00092", "9120001234567",
 ]  # fmt: skip
 
 
@@ -273,6 +274,8 @@ def _whole_text_entities(text):
 @given(st.lists(st.sampled_from(_PII_PIECES), max_size=40).map("".join))
 @example("nomor NISN anak saya: 0087341265, adiknya nisn0112345678")  # the keyword up to 15 characters away
 @example("NOP no35-78-090-004-006-0336-0 dan akta 3578-LT-10102020-0043")
+@example("NIB : 11.29.10.06.00092 (a land parcel), the only number in the text")
+@example("nib9120001234567 dan NIB 12345678901234")
 def test_masking_and_entities_equal_whole_text_substitution(text):
     """mask_pii searches each pattern only near digits, after cheap gates (enough digits, an
     account keyword, a plate code before a short number): it must give what substituting each

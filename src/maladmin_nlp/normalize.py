@@ -299,11 +299,14 @@ _NIK_KEYWORD_RE = re.compile(
     r"(?P<num>\d(?:[ .-]?\d){11,19})(?!\d)",
     re.I,
 )
-# other identity numbers: a student's NISN (10 digits after its keyword), a PBB tax object number
-# (NOP, 18 digits grouped 2.2.3.3.3-4.1), a birth/death certificate number (3578-LT-10102020-0043),
-# and any run of 17+ digits (longer than a NIK: a mistyped NIK, a membership or reference number)
+# other identity numbers: a student's NISN and a land parcel's or business's NIB (after their
+# keyword), a PBB tax object number (NOP, 18 digits grouped 2.2.3.3.3-4.1), a birth/death
+# certificate number (3578-LT-10102020-0043), and any run of 17+ digits (longer than a NIK: a
+# mistyped NIK, a membership or reference number)
 _IDENTITY_RE = re.compile(
-    r"(?<![a-z])(?P<kw>nisn(?![a-z])[^\d\n]{0,15}?)\d{10}(?!\d)"
+    # after "nisn"/"nib": a NISN's 10 digits, a business NIB's 13, a land NIB's 14 (or 2.2.2.2.5)
+    r"(?<![a-z])(?P<kw>(?:nisn|nib)(?![a-z])[^\d\n]{0,15}?)"
+    r"(?:\d{10}|\d{13,14}|\d{2}[.-]\d{2}[.-]\d{2}[.-]\d{2}[.-]\d{5})(?!\d)"
     r"|(?<!\d)\d{2}[.-]\d{2}[.-]\d{3}[.-]\d{3}[.-]\d{3}[.-]\d{4}[.-]\d(?!\d)"
     r"|(?<![a-z0-9])\d{4}-[a-z]{2}-\d{8}-\d{4}(?!\d)"
     r"|(?<!\d)\d{17,}",
@@ -380,8 +383,9 @@ def mask_pii(text: str, placeholders: Mapping[str, str] | None = None) -> str:
     """Replace personal data with placeholders.
 
     Masks, in this order: e-mail addresses; identity numbers other than NIK (a student's ``NISN``,
-    a PBB tax object number such as ``35.78.050.002.009-0970.0``, a birth or death certificate
-    number such as ``3578-LT-10102020-0043``, any run of 17 or more digits); bank account numbers
+    a land parcel's or business's ``NIB``, a PBB tax object number such as
+    ``35.78.050.002.009-0970.0``, a birth or death certificate number such as
+    ``3578-LT-10102020-0043``, any run of 17 or more digits); bank account numbers
     (after ``rek``, ``rekening``, ``no rek``, ``norek`` or a bank's name such as ``BRI`` or
     ``Bank Jatim``, or before ``a.n.``/``atas nama``); 16-digit NIK/KK numbers (also grouped with
     spaces, dots or dashes); phone numbers (``08..``, ``+62..``, ``(+62)..``, ``62..``, landlines
@@ -449,20 +453,25 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
 
 
 _NOP_RUNS = [2, 2, 3, 3, 3, 4, 1]
+_NIB_RUNS = [2, 2, 2, 2, 5]
 
 
 def _may_hold_identity(runs: list[tuple[int, int]]) -> bool:
     """False when ``_IDENTITY_RE`` cannot match a text with these digit runs.
 
-    Each of its numbers is made of whole digit runs: a NISN is a run of exactly 10 digits, a long
-    number a run of 17 or more, a certificate number holds a run of 8 (its date), and a NOP is
-    seven runs of 2, 2, 3, 3, 3, 4 and 1 digits with one separator between each.
+    Each of its numbers is made of whole digit runs: a NISN is a run of exactly 10 digits, a NIB
+    a run of 10, 13 or 14 digits or five runs of 2, 2, 2, 2 and 5, a long number a run of 17 or
+    more, a certificate number holds a run of 8 (its date), and a NOP is seven runs of 2, 2, 3, 3,
+    3, 4 and 1 digits with one separator between each.
     """
     lengths = [end - start for start, end in runs]
     for i, n in enumerate(lengths):
-        if n in (8, 10) or n >= 17:
+        if n in (8, 10, 13, 14) or n >= 17:
             return True
-        if n == 2 and lengths[i : i + 7] == _NOP_RUNS and runs[i + 6][1] - runs[i][0] == 24:
+        if n == 2 and (
+            (lengths[i : i + 7] == _NOP_RUNS and runs[i + 6][1] - runs[i][0] == 24)
+            or (lengths[i : i + 5] == _NIB_RUNS and runs[i + 4][1] - runs[i][0] == 17)
+        ):
             return True
     return False
 
@@ -503,7 +512,7 @@ _REACH = {
     "nik_keyword": (48, 8),
     # code (<= 2) + separator before; separator + suffix (<= 3) + \b after
     "plate": (8, 10),
-    # "nisn" + gap (<= 15) before the number; a certificate number's letters are between its digits
+    # "nisn"/"nib" + gap (<= 15) before the number; a certificate number's letters are between its digits
     "identity": (24, 4),
     # "rp.  " before; unit (<= 6 letters, months <= 9), "lebih"/"an" and separators after
     "numeric": (8, 24),

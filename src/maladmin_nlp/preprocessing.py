@@ -38,7 +38,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator, TextPipeline):
         Lower-casing always happens.
     mask_pii : bool, default=True
         Replace NIK/KK numbers, phone numbers, e-mails, bank accounts, vehicle plates and other
-        identity numbers (NISN, PBB tax object and certificate numbers) with ``<nik>``,
+        identity numbers (NISN, NIB, PBB tax object and certificate numbers) with ``<nik>``,
         ``<telepon>``, ``<email>``, ``<rekening>``, ``<nopol>``, ``<identitas>``.
     entities : bool, default=True
         Replace money amounts, durations, dates and other numbers with ``<uang>``, ``<durasi>``,
