@@ -252,6 +252,28 @@ _PII_PIECES = [
 ]  # fmt: skip
 
 
+_NUMBER_PIECES = [
+    *"0123456789", "08", "0812", "62", "+62", "(+62)", "(021)", "(01)", "0274", "(812)", "3456", "7890", "1.250",
+    " ", "  ", " - ", "-", ".", "(", ")", "+", "\n", "\t", "/", ",", "a", "nik ", "kk", "rt ",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_NUMBER_PIECES), max_size=30).map("".join))
+@example("(+62) - (812) - 3456 - 7890")
+@example("nik 3578 0112 0385 00")
+def test_a_phone_or_nik_lies_in_one_group_of_digit_runs(text):
+    """mask_pii searches for phones and NIKs only when _longest_number finds a group of digit runs
+    with enough digits: every match must have its digits in one group, and 8+ (12+ after a keyword)."""
+    from maladmin_nlp.normalize import _NIK_KEYWORD_RE, _NIK_PHONE_RE, _digit_runs, _longest_number
+
+    longest = _longest_number(text, _digit_runs(text, [(0, len(text))]))
+    for pattern, group, least in ((_NIK_PHONE_RE, 0, 8), (_NIK_KEYWORD_RE, "num", 12)):
+        for m in pattern.finditer(text):
+            digits = sum(c.isdigit() for c in m.group(group))
+            assert least <= digits <= longest, (m.group(0), digits, longest)
+
+
 def _whole_text_mask(text, ph):
     """mask_pii as plain whole-text substitutions, without its digit windows and gates."""
     from maladmin_nlp import normalize as n
@@ -275,6 +297,9 @@ def _whole_text_entities(text):
 @example("nomor NISN anak saya: 0087341265, adiknya nisn0112345678")  # the keyword up to 15 characters away
 @example("NOP no35-78-090-004-006-0336-0 dan akta 3578-LT-10102020-0043")
 @example("NIB : 11.29.10.06.00092 (a land parcel), the only number in the text")
+@example("telp kantor (021) 5551234 atau 0274 512345, rt 01/rw 05")  # landlines: 10 and 10 digits
+@example("telp (01) 234 567")  # the shortest landline: 8 digits
+@example("(+62) - (812) - 3456 - 7890")  # the widest gaps between a phone's digits: 5 characters
 @example("nib9120001234567 dan NIB 12345678901234")
 def test_masking_and_entities_equal_whole_text_substitution(text):
     """mask_pii searches each pattern only near digits, after cheap gates (enough digits, an

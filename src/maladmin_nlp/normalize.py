@@ -441,15 +441,41 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
         rekening = ph["rekening"]
         text, runs = _sub_near_digits(_ACCOUNT_RE, lambda m: _account_sub(m, rekening), text, runs, "account")
     nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
-    if n_digits >= 8:  # a phone number has 8+ digits, a NIK 12+
+    # a phone number has 8+ digits, a NIK 12+, all in one group of runs (see _longest_number)
+    longest = _longest_number(text, runs) if n_digits >= 8 else 0
+    if longest >= 8:
         text, runs = _sub_near_digits(
             _NIK_PHONE_RE, lambda m: nik if m.group("nik") else phone, text, runs, "nik_phone"
         )
-        if six_digits and runs:
+        if six_digits and longest >= 12 and runs:
             text, runs = _sub_near_digits(_NIK_KEYWORD_RE, lambda m: m.group("kw") + nik, text, runs, "nik_keyword")
     if _may_hold_plate(text, runs):
         text, runs = _sub_near_digits(_PLATE_RE, lambda m: _plate_sub(m, nopol), text, runs, "plate")
     return text, runs
+
+
+# what may stand between two digit runs of one phone number or NIK: "0812 - 3456", "(+62) (812)"
+_NUMBER_GAP_RE = re.compile(r"[\s.()+-]{1,5}")
+
+
+def _longest_number(text: str, runs: list[tuple[int, int]]) -> int:
+    """The most digits in one group of digit runs joined by short separators (``_NUMBER_GAP_RE``).
+
+    A match of ``_NIK_PHONE_RE`` or ``_NIK_KEYWORD_RE`` holds only digits, whitespace and the
+    characters ``.()+-``, and at most five of them in a row, so its digits lie in one such group:
+    a phone number needs a group of 8 digits or more, a NIK one of 12 or more. "rt 01/rw 05 no 12"
+    has 9 digits in three groups of at most 2, and is not searched.
+    """
+    best = total = 0
+    prev_end = -1
+    fullmatch = _NUMBER_GAP_RE.fullmatch
+    for start, end in runs:
+        if prev_end >= 0 and not (start - prev_end <= 5 and fullmatch(text, prev_end, start)):
+            best = max(best, total)
+            total = 0
+        total += end - start
+        prev_end = end
+    return max(best, total)
 
 
 _NOP_RUNS = [2, 2, 3, 3, 3, 4, 1]
