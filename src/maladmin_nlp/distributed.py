@@ -822,7 +822,8 @@ def label_files(
         The scheduler cannot be reached.
     maladmin_nlp.batch.WorkerError
         The cluster lost every worker and got none back (60 s on the local cluster, 5 minutes on
-        another); the parts already written stay in ``output_dir``.
+        another); the parts already written stay in ``output_dir``. Or the workers could not
+        unpickle a ``model`` object (its class is not importable there): nothing was written.
     ImportError
         Without ``pip install 'maladmin-nlp[dask]'``.
 
