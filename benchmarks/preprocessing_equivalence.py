@@ -2,9 +2,13 @@
 
     python benchmarks/preprocessing_equivalence.py [--orig /tmp/orig_pre] [--random 20000] [--show 5]
 
-``--orig`` is a directory holding copies of the original ``normalize.py``, ``preprocessing.py`` and
-``stemming.py`` (plus an empty ``__init__.py``); it is imported as a separate package, so both
-versions run side by side in one process. Compared, document by document:
+``--orig`` is a directory holding a copy of the original package's modules (``preprocessing.py``
+imports ``text_pipeline.py``, which imports others, so copy them all), for instance from a commit::
+
+    mkdir -p /tmp/orig_pre && git archive COMMIT src/maladmin_nlp | tar -x -C /tmp/orig_pre \
+        && mv /tmp/orig_pre/src/maladmin_nlp/* /tmp/orig_pre/ && rm -r /tmp/orig_pre/src
+
+It is imported as a separate package, so both versions run side by side in one process. Compared, document by document:
 
 - ``IndonesianPreprocessor().transform`` (default settings, and a few switched-off steps);
 - the public functions ``clean_text``, ``mask_pii`` (readable and token placeholders), ``redact``,
@@ -87,7 +91,7 @@ def text_sets(n_random: int) -> dict[str, list[str]]:
 def load_original(path: str) -> tuple[ModuleType, ModuleType]:
     directory = Path(path).resolve()
     if not (directory / "normalize.py").exists():
-        sys.exit(f"No normalize.py in {directory}: copy the original modules there first.")
+        sys.exit(f"No normalize.py in {directory}: copy the original package there first (this script's docstring).")
     sys.path.insert(0, str(directory.parent))
     package = directory.name
     return importlib.import_module(f"{package}.normalize"), importlib.import_module(f"{package}.preprocessing")
