@@ -463,8 +463,8 @@ def _longest_number(text: str, runs: list[tuple[int, int]]) -> int:
 
     A match of ``_NIK_PHONE_RE`` or ``_NIK_KEYWORD_RE`` holds only digits, whitespace and the
     characters ``.()+-``, and at most five of them in a row, so its digits lie in one such group:
-    a phone number needs a group of 8 digits or more, a NIK one of 12 or more. "rt 01/rw 05 no 12"
-    has 9 digits in three groups of at most 2, and is not searched.
+    a phone number needs a group of 8 digits or more, a NIK one of 12 or more. "rt 01/rw 05 no 102,
+    tgl 12/03" has 11 digits in five groups of at most 3, and is not searched.
     """
     best = total = 0
     prev_end = -1
