@@ -105,7 +105,9 @@ def _loads(path: str) -> int:
 
 def _holds_a_shipped_model(dask_worker: Any) -> bool:
     """Run on a worker: does it still hold a model shipped by label_files?"""
-    return any(name.startswith("maladmin-nlp-model-") for name in dask_worker.plugins)
+    from maladmin_nlp.distributed import _PLUGIN_PREFIX
+
+    return any(name.startswith(_PLUGIN_PREFIX) for name in dask_worker.plugins)
 
 
 # --------------------------------------------------------------------------- fixtures and helpers

@@ -117,6 +117,10 @@ class _ModelRef:
     path: str | None
 
 
+_PLUGIN_PREFIX = "maladmin-nlp-model-"
+"""The name of every worker plugin that carries a model object (:func:`_shipped_to_workers`)."""
+
+
 @dataclass(frozen=True)
 class _ShippedRef:
     """A model object installed on every worker by the plugin ``name`` (see :func:`_shipped_to_workers`)."""
@@ -134,7 +138,7 @@ def _shipped_to_workers(client: Any, model: Any) -> Iterator[_ShippedRef]:
     """
     from ._model_plugin import ModelPlugin
 
-    name = f"maladmin-nlp-model-{uuid.uuid4().hex}"
+    name = f"{_PLUGIN_PREFIX}{uuid.uuid4().hex}"
     logger.debug("installing the model on every worker (plugin %s)", name)
     try:
         try:
