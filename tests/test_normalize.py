@@ -262,16 +262,20 @@ _NUMBER_PIECES = [
 @given(st.lists(st.sampled_from(_NUMBER_PIECES), max_size=30).map("".join))
 @example("(+62) - (812) - 3456 - 7890")
 @example("nik 3578 0112 0385 00")
+@example("12.34-56")  # six in a row across two separators
+@example("123 456\n7")  # a newline joins a group but breaks a row
 def test_a_phone_or_nik_lies_in_one_group_of_digit_runs(text):
-    """mask_pii searches for phones and NIKs only when _longest_number finds a group of digit runs
-    with enough digits: every match must have its digits in one group, and 8+ (12+ after a keyword)."""
-    from maladmin_nlp.normalize import _NIK_KEYWORD_RE, _NIK_PHONE_RE, _digit_runs, _longest_number
+    """mask_pii searches for phones and NIKs only when _number_groups finds a group of digit runs
+    with enough digits: every match must have its digits in one group, and 8+ (12+ after a keyword).
+    Its second answer, six digits in a row, must be exactly whether _SIX_DIGITS_RE matches."""
+    from maladmin_nlp.normalize import _NIK_KEYWORD_RE, _NIK_PHONE_RE, _SIX_DIGITS_RE, _digit_runs, _number_groups
 
-    longest = _longest_number(text, _digit_runs(text, [(0, len(text))]))
+    longest, six = _number_groups(text, _digit_runs(text, [(0, len(text))]))
     for pattern, group, least in ((_NIK_PHONE_RE, 0, 8), (_NIK_KEYWORD_RE, "num", 12)):
         for m in pattern.finditer(text):
             digits = sum(c.isdigit() for c in m.group(group))
             assert least <= digits <= longest, (m.group(0), digits, longest)
+    assert six == (_SIX_DIGITS_RE.search(text) is not None)
 
 
 def _whole_text_mask(text, ph):

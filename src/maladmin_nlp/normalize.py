@@ -428,12 +428,12 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
     if not runs:
         return text, runs
     n_digits = sum(end - start for start, end in runs)
-    # accounts and keyword NIKs need 6+ digits; each such sequence lies inside one window
-    six_digits = n_digits >= 6 and any(
-        _SIX_DIGITS_RE.search(text, start, end) for start, end in _windows(runs, 2, 2, len(text))
-    )
+    # accounts and keyword NIKs need six digits in a row, phones 8+ and NIKs 12+ digits in one group
+    # of runs; masking only ever replaces digits, so these gates, computed once here, only ever
+    # skip a search that could not match
+    longest, six_digits = _number_groups(text, runs) if n_digits >= 6 else (0, False)
     # first, so that a NOP or a 17+ digit number after "bank" or before "a.n." is not taken for an account
-    if _may_hold_identity(runs):
+    if n_digits >= 8 and _may_hold_identity(runs):
         # (the gates below were computed before and may stay true: they only ever skip a search)
         identity = ph["identitas"]
         text, runs = _sub_near_digits(_IDENTITY_RE, lambda m: (m.group("kw") or "") + identity, text, runs, "identity")
@@ -441,8 +441,6 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
         rekening = ph["rekening"]
         text, runs = _sub_near_digits(_ACCOUNT_RE, lambda m: _account_sub(m, rekening), text, runs, "account")
     nik, phone, nopol = ph["nik"], ph["telepon"], ph["nopol"]
-    # a phone number has 8+ digits, a NIK 12+, all in one group of runs (see _longest_number)
-    longest = _longest_number(text, runs) if n_digits >= 8 else 0
     if longest >= 8:
         text, runs = _sub_near_digits(
             _NIK_PHONE_RE, lambda m: nik if m.group("nik") else phone, text, runs, "nik_phone"
@@ -458,24 +456,40 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
 _NUMBER_GAP_RE = re.compile(r"[\s.()+-]{1,5}")
 
 
-def _longest_number(text: str, runs: list[tuple[int, int]]) -> int:
-    """The most digits in one group of digit runs joined by short separators (``_NUMBER_GAP_RE``).
+def _number_groups(text: str, runs: list[tuple[int, int]]) -> tuple[int, bool]:
+    """The most digits in one group of digit runs, and whether six digits stand in a row.
 
-    A match of ``_NIK_PHONE_RE`` or ``_NIK_KEYWORD_RE`` holds only digits, whitespace and the
-    characters ``.()+-``, and at most five of them in a row, so its digits lie in one such group:
-    a phone number needs a group of 8 digits or more, a NIK one of 12 or more. "rt 01/rw 05 no 102,
-    tgl 12/03" has 11 digits in five groups of at most 3, and is not searched.
+    A group is made of digit runs joined by short separators (``_NUMBER_GAP_RE``): a match of
+    ``_NIK_PHONE_RE`` or ``_NIK_KEYWORD_RE`` holds only digits, whitespace and the characters
+    ``.()+-``, at most five of them in a row, so its digits lie in one group; a phone number
+    needs a group of 8 digits or more, a NIK one of 12 or more. "rt 01/rw 05 no 102, tgl 12/03"
+    has 11 digits in five groups of at most 3, and is not searched. Six digits "in a row" have at
+    most one of `` .-`` between each two (a match of ``_SIX_DIGITS_RE``), which an account number
+    and a keyword NIK need. One pass over the runs gives both.
+
+    Examples
+    --------
+    >>> text = "hp 0812-3456-7890, rt 01/rw 05"
+    >>> _number_groups(text, _digit_runs(text, [(0, len(text))]))
+    (12, True)
     """
-    best = total = 0
+    best = total = in_row = 0
+    six = False
     prev_end = -1
     fullmatch = _NUMBER_GAP_RE.fullmatch
     for start, end in runs:
-        if prev_end >= 0 and not (start - prev_end <= 5 and fullmatch(text, prev_end, start)):
+        n = end - start
+        gap = start - prev_end
+        if prev_end < 0 or gap > 5 or not fullmatch(text, prev_end, start):
             best = max(best, total)
-            total = 0
-        total += end - start
+            total = in_row = n
+        else:
+            total += n
+            in_row = in_row + n if gap == 1 and text[prev_end] in " .-" else n
+        if in_row >= 6:
+            six = True
         prev_end = end
-    return max(best, total)
+    return max(best, total), six
 
 
 _NOP_RUNS = [2, 2, 3, 3, 3, 4, 1]
@@ -488,7 +502,8 @@ def _may_hold_identity(runs: list[tuple[int, int]]) -> bool:
     Each of its numbers is made of whole digit runs: a NISN is a run of exactly 10 digits, a NIB
     a run of 10, 13 or 14 digits or five runs of 2, 2, 2, 2 and 5, a long number a run of 17 or
     more, a certificate number holds a run of 8 (its date), and a NOP is seven runs of 2, 2, 3, 3,
-    3, 4 and 1 digits with one separator between each.
+    3, 4 and 1 digits with one separator between each. So each has 8 digits or more, and
+    :func:`_mask_digits` asks only then.
     """
     lengths = [end - start for start, end in runs]
     for i, n in enumerate(lengths):
