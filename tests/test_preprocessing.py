@@ -191,7 +191,8 @@ def test_numpy_array_input(pre):
 
 _PIECES = ["saya", "tidak", "dilayani", "gk", "petugas", "dua", "minggu", "lima", "ratus", "ribu", "rt", "05",
            "rw", "3", "rp", "50.000", "NIK", "3578011203850002", "budi@mail.id", "<b>", "</b>", "belum",
-           "jadi", "sudah", "3bln", "!!", "😡", "kecamatan", "mohon", "ditindaklanjuti", "B", "1234", "XYZ"]
+           "jadi", "sudah", "3bln", "!!", "😡", "kecamatan", "mohon", "ditindaklanjuti", "B", "1234", "XYZ",
+           "٣", "²", "1\ufe0f\u20e3"]  # digits only Unicode knows, one NFKC makes, a keycap
 
 
 @pytest.mark.parametrize("clean", [True, False])

@@ -137,6 +137,15 @@ def _is_plain(cleaned: str) -> bool:
     )
 
 
+def _has_ascii_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit 0-9: ten substring searches in C, 0.9 us on a 400-character
+    complaint against 2.1 us for a regular expression. A raw chunk with a digit is never in the
+    ``plain`` caches, so a document with one skips the attempt to join its chunks from them, which
+    would fail part way (17 us per benchmark complaint with digits, measured); either path gives
+    the same tokens."""
+    return any(map(text.__contains__, "0123456789"))
+
+
 class NotFittedPipelineError(RuntimeError):
     """A :class:`TextPipeline` used before it has its lexicon (``fit`` or ``from_state``)."""
 
@@ -266,11 +275,12 @@ class TextPipeline:
         if not self.clean or _may_hold_markup(head):
             return self._finish(self._normalized_whole(text, head, caches), caches)
         chunks = head.split()
-        try:
-            # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
-            return "".join(map(caches.plain.__getitem__, chunks))[:-1]
-        except KeyError:
-            pass
+        if not _has_ascii_digit(head):
+            try:
+                # the common case, all in C: every chunk seen before, none with a digit, "@" or number word
+                return "".join(map(caches.plain.__getitem__, chunks))[:-1]
+            except KeyError:
+                pass
         try:
             text = " ".join(map(caches.cleaned.__getitem__, chunks))
         except KeyError:
@@ -373,10 +383,11 @@ class TextPipeline:
         # as in process(): a document of plain chunks is its chunks' results joined
         raw = head.split()
         plain_pairs = caches.plain_pairs
-        try:
-            return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
-        except KeyError:
-            pass
+        if not _has_ascii_digit(head):
+            try:
+                return list(chain.from_iterable(map(plain_pairs.__getitem__, raw)))
+            except KeyError:
+                pass
         cleaned = caches.cleaned
         try:
             text = " ".join(map(cleaned.__getitem__, raw))
