@@ -213,6 +213,18 @@ def test_analyze_and_process_agree_whatever_was_cached_first(clean, texts):
     assert [process_first.process(t) for t in texts] == tokens_b
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=25).map(" ".join), min_size=1, max_size=12))
+def test_caches_emptied_while_a_document_is_filled_in_give_the_same_tokens(texts):
+    # with 3 entries per cache, a document's missing chunks empty the caches while others are filled in
+    reference = IndonesianPreprocessor().fit([])
+    tiny = IndonesianPreprocessor(cache_size=3).fit([])
+    expected = [reference.process(t) for t in texts]
+    assert [tiny.process(t) for t in texts] == expected
+    assert [tiny.analyze(t) for t in texts] == [reference.analyze(t) for t in texts]
+    assert [tiny.process(t) for t in texts] == expected
+
+
 _MARKUP_PIECES = ["<b>", "</b>", "<", "b>", "&amp;", "&lt;", "&", "lt;", "&NBSP;", "\u200b", "\x8f", "http", ":", "/",
                   "://x.id/a", "www.", "\\n", "\\", "é", "Ã", "😡", "saya", "tidak", "dilayani", "05", "NIK",
                   "3578011203850002", "dua", "minggu", " ", "  ", "\n"]

@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
@@ -121,6 +121,22 @@ def _store(cache: dict[str, Any], key: str, value: Any, size: int) -> None:
     if len(cache) >= size:
         cache.clear()
     cache[key] = value
+
+
+def _missing(found: list[Any]) -> Iterator[int]:
+    """Positions of the ``None`` entries of ``found`` (cache misses), found by ``list.index`` in C.
+
+    A document's chunks are looked up all at once with ``map(cache.get, chunks)``; the few that
+    miss are then filled in one by one, instead of calling a Python method for every chunk.
+    ``found`` may be filled in while this runs.
+    """
+    i = -1
+    while True:
+        try:
+            i = found.index(None, i + 1)
+        except ValueError:
+            return
+        yield i
 
 
 def _is_plain(cleaned: str) -> bool:
@@ -321,9 +337,10 @@ class TextPipeline:
         never touch also get their output tokens cached in ``caches.plain`` (:meth:`analyze` keeps
         its own pairs instead). Returns the cleaned chunks joined by spaces."""
         cleaned_cache, plain = caches.cleaned, caches.plain
-        parts: list[str] = []
-        for chunk in chunks:
-            cleaned = cleaned_cache.get(chunk)
+        parts: list[str | None] = list(map(cleaned_cache.get, chunks))
+        for i in _missing(parts):
+            chunk = chunks[i]
+            cleaned = cleaned_cache.get(chunk)  # a chunk seen earlier in this document
             if cleaned is None:
                 cleaned = _clean_tail(chunk)
                 if len(cleaned_cache) >= self.cache_size:
@@ -332,16 +349,19 @@ class TextPipeline:
                 cleaned_cache[chunk] = cleaned
                 if plain_tokens and _is_plain(cleaned):
                     plain[chunk] = "".join([self._chunk_string(part, caches) for part in cleaned.split()])
-            parts.append(cleaned)
-        return " ".join(parts)
+            parts[i] = cleaned
+        return " ".join(parts)  # type: ignore[arg-type]  # no None is left
 
     def _finish(self, text: str, caches: _Caches) -> str:
         """Tokens of normalised text, looked up per whitespace chunk (``_WORD_RE`` never spans one)."""
         chunks = text.split()
+        found: list[str | None] = list(map(caches.chunks.get, chunks))
         try:
-            return "".join(map(caches.chunks.__getitem__, chunks))[:-1]
-        except KeyError:
-            return "".join([self._chunk_string(chunk, caches) for chunk in chunks])[:-1]
+            return "".join(found)[:-1]  # type: ignore[arg-type]
+        except TypeError:  # a chunk not seen yet
+            for i in _missing(found):
+                found[i] = self._chunk_string(chunks[i], caches)
+            return "".join(found)[:-1]  # type: ignore[arg-type]
 
     def _chunk_string(self, chunk: str, caches: _Caches) -> str:
         """Tokens of one normalised chunk, each followed by a space (cached)."""
@@ -410,10 +430,13 @@ class TextPipeline:
     def _pairs(self, text: str, caches: _Caches) -> list[tuple[str, str]]:
         """(token, surface) pairs of normalised text, looked up per whitespace chunk."""
         chunks = text.split()
+        found: list[tuple[tuple[str, str], ...] | None] = list(map(caches.chunk_pairs.get, chunks))
         try:
-            return list(chain.from_iterable(map(caches.chunk_pairs.__getitem__, chunks)))
-        except KeyError:
-            return list(chain.from_iterable(self._chunk_pairs(chunk, caches) for chunk in chunks))
+            return list(chain.from_iterable(found))  # type: ignore[arg-type]
+        except TypeError:  # a chunk not seen yet
+            for i in _missing(found):
+                found[i] = self._chunk_pairs(chunks[i], caches)
+            return list(chain.from_iterable(found))  # type: ignore[arg-type]
 
     def _chunk_pairs(self, chunk: str, caches: _Caches) -> tuple[tuple[str, str], ...]:
         """(token, surface) pairs of one normalised chunk (cached; ``_WORD_RE`` never spans one)."""
