@@ -245,7 +245,8 @@ _BANKS = (
     r"bank|bri|bni|bca|bsi|btn|bjb|bpd|btpn|mandiri|cimb|danamon|permata|muamalat|ocbc|panin|maybank|"
     r"jenius|seabank"
 )
-# cheap gates: an account needs 6+ digits, then one of the keywords (the lookarounds make the scan fast)
+# cheap gates: an account needs six digits in a row, then one of the keywords (the lookarounds make the
+# scan fast); _number_groups finds the six digits from the digit runs, exactly where this pattern matches
 _SIX_DIGITS_RE = re.compile(r"\d(?:[ .-]?\d){5}")
 _ACCOUNT_HINT_RE = re.compile(
     rf"(?<![a-z])(?=[abcdjmnoprs])(?:rek|norek|acc|a/c|a\.\s?n\b|a/n|an\.|atas\snama|{_BANKS})", re.I
@@ -429,8 +430,8 @@ def _mask_digits(text: str, ph: Mapping[str, str]) -> tuple[str, list[tuple[int,
         return text, runs
     n_digits = sum(end - start for start, end in runs)
     # accounts and keyword NIKs need six digits in a row, phones 8+ and NIKs 12+ digits in one group
-    # of runs; masking only ever replaces digits, so these gates, computed once here, only ever
-    # skip a search that could not match
+    # of runs; masking replaces digits with placeholders that hold none, so a group can only lose
+    # digits: these gates, computed once here, only ever skip a search that could not match
     longest, six_digits = _number_groups(text, runs) if n_digits >= 6 else (0, False)
     # first, so that a NOP or a 17+ digit number after "bank" or before "a.n." is not taken for an account
     if n_digits >= 8 and _may_hold_identity(runs):
