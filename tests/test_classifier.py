@@ -155,6 +155,27 @@ def test_evidence_terms_are_readable_surface_words(fitted):
             assert word in text.lower() or re.fullmatch(r"\[[A-Z]+\]", word), (term, terms)
 
 
+_PAIRS = [("tidak", "tidak"), ("layan", "dilayani"), ("<uang>", "<uang>"), ("tidak", "gak"), ("layan", "melayani")]
+
+
+@pytest.mark.parametrize(
+    ("feature", "surface"),
+    [
+        ("layan", "dilayani"),  # a word: its first occurrence as written
+        ("<uang>", "[UANG]"),  # a placeholder: readable
+        ("tunda", "tunda"),  # not in the complaint: the term itself
+        ("tidak layan", "tidak dilayani"),
+        ("<uang> tidak", "[UANG] gak"),
+        ("tidak tunda", "tidak tunda"),
+        ("<uang> layan", "[UANG] layan"),  # not in the complaint, placeholder still readable
+    ],
+)
+def test_surface_of_a_feature_is_the_complaints_words(feature: str, surface: str) -> None:
+    from maladmin_nlp.prediction import _surface
+
+    assert _surface(feature, _PAIRS, [t for t, _ in _PAIRS]) == surface
+
+
 def test_evidence_never_contains_pii(fitted):
     text = "NIK 3578011203850002 hp 081234567890 sudah 4 bulan KTP belum jadi, email andi@contoh.id"
     pred = fitted.classify(text)

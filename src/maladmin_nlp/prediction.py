@@ -337,6 +337,12 @@ def _surface(feature: str, pairs: list[tuple[str, str]], tokens: list[str]) -> s
 
     ``tokens`` are the tokens of ``pairs``; the first occurrence of the n-gram gives the words.
     """
+    if " " not in feature:  # a single word, most evidence: its first occurrence, if any
+        try:
+            surface = pairs[tokens.index(feature)][1]
+        except ValueError:
+            surface = feature
+        return _PLACEHOLDER_SURFACE.get(surface, surface)
     grams = feature.split(" ")
     n = len(grams)
     start = 0
